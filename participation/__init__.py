@@ -1,0 +1,99 @@
+"""participation: children read an organisation's plan in simple words and take part in it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g, render_template, request
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import BaseConverter, ValidationError
+
+from participation import i18n, security, templating
+from participation.config import load_settings
+from participation.extensions import babel, csrf, db, migrate
+from participation.plans.queries import PlanCache
+
+
+class LocaleConverter(BaseConverter):
+    """URL segment that only matches a locale this deployment offers (anything else is a 404)."""
+
+    regex = "[a-z]{2}"
+
+    def to_python(self, value: str) -> str:
+        if value not in current_app.config["LANGUAGES"]:
+            raise ValidationError()
+        return value
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides settings (tests pass their own database)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    settings = load_settings(app.instance_path, config)
+    app.config.from_mapping(settings.as_flask_config())
+    app.url_map.converters["locale"] = LocaleConverter
+    app.url_map.strict_slashes = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir())
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    app.extensions["plan_cache"] = PlanCache()
+    i18n.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+    _register_cli(app)
+    _quiet_access_log()
+    return app
+
+
+def _migrations_dir() -> str:
+    return str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from participation.plans.views import bp as plans_bp
+
+    app.register_blueprint(plans_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from participation.plans.cli import commands as plan_commands
+
+    for command in plan_commands:
+        app.cli.add_command(command)
+
+
+def _register_error_pages(app: Flask) -> None:
+    """Every error a child can meet is a short, kind, translated page."""
+
+    @app.errorhandler(NotFound)
+    def not_found(error: HTTPException) -> tuple[str, int]:
+        g.error_page = True
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        status = error.code or 500
+        g.error_page = True
+        return render_template("errors/error.html", status=status), status
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception) -> tuple[str, int]:
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        g.error_page = True
+        return render_template("errors/error.html", status=500), 500
+
+
+def _quiet_access_log() -> None:
+    """No client addresses or user agents in our logs (children's privacy)."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)

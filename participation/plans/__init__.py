@@ -1,0 +1,1 @@
+"""Plans: an organisation's plan, its sections, per-language texts and glossary."""

@@ -1,0 +1,183 @@
+"""Read models of the plan for child pages, cached per worker.
+
+Plan content only changes through `load-plan`, and every child page needs all of it, so each
+worker keeps an immutable, already-sanitised copy per locale and checks the plan's revision
+(version and update time, one indexed row) at most every ``PLAN_CACHE_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from participation.db import db
+from participation.plans.models import GlossaryTerm, Plan, Section
+from participation.security import clean_html
+
+_TERM_KEY_RE = re.compile(r'data-term="([a-z0-9-]+)"')
+
+
+@dataclass(frozen=True)
+class TermView:
+    key: str
+    term: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class SectionView:
+    slug: str
+    icon: str
+    number: int
+    title: str
+    summary: str
+    simple: Markup
+    official: Markup
+    reading_ease: float
+    official_reading_ease: float
+    terms: tuple[TermView, ...]
+
+
+@dataclass(frozen=True)
+class PlanView:
+    slug: str
+    version: int
+    locale: str
+    title: str
+    organisation: str
+    intro: Markup
+    sections: tuple[SectionView, ...]
+    glossary: tuple[TermView, ...]
+
+    def section(self, slug: str) -> SectionView | None:
+        return next((s for s in self.sections if s.slug == slug), None)
+
+    def neighbours(self, slug: str) -> tuple[SectionView | None, SectionView | None]:
+        """The sections before and after ``slug`` in reading order."""
+        slugs = [s.slug for s in self.sections]
+        index = slugs.index(slug)
+        before = self.sections[index - 1] if index > 0 else None
+        after = self.sections[index + 1] if index + 1 < len(self.sections) else None
+        return before, after
+
+
+Revision = tuple[int, int, datetime]
+
+
+@dataclass
+class _Entry:
+    revision: Revision
+    checked_at: float
+    view: PlanView
+
+
+class PlanCache:
+    """Per-app, per-worker cache of :class:`PlanView` objects keyed by locale."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def get(self, locale: str) -> PlanView | None:
+        ttl = float(current_app.config["PLAN_CACHE_SECONDS"])
+        now = time.monotonic()
+        entry = self._entries.get(locale)
+        if entry is not None and now - entry.checked_at < ttl:
+            return entry.view
+        revision = _current_revision()
+        if revision is None:
+            return None
+        if entry is not None and entry.revision == revision:
+            entry.checked_at = now
+            return entry.view
+        view = _build_plan_view(revision[0], locale)
+        with self._lock:
+            self._entries[locale] = _Entry(revision, now, view)
+        return view
+
+
+def _active_plan_filter() -> list[object]:
+    slug = current_app.config["PLAN_SLUG"]
+    return [Plan.slug == slug] if slug else []
+
+
+def _current_revision() -> Revision | None:
+    row = db.session.execute(
+        select(Plan.id, Plan.version, Plan.updated_at)
+        .where(*_active_plan_filter())
+        .order_by(Plan.updated_at.desc(), Plan.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def _build_plan_view(plan_id: int, locale: str) -> PlanView:
+    plan = db.session.execute(
+        select(Plan)
+        .where(Plan.id == plan_id)
+        .options(
+            selectinload(Plan.translations),
+            selectinload(Plan.sections).selectinload(Section.texts),
+        )
+    ).scalar_one()
+    locale = locale if any(t.locale == locale for t in plan.translations) else plan.default_locale
+    terms = db.session.scalars(
+        select(GlossaryTerm).where(GlossaryTerm.plan_id == plan.id, GlossaryTerm.locale == locale)
+    ).all()
+    glossary = {t.key: TermView(t.key, t.term, t.definition) for t in terms}
+    translation = next(t for t in plan.translations if t.locale == locale)
+
+    sections: list[SectionView] = []
+    for section in plan.sections:
+        if section.retired_at is not None:
+            continue
+        text = next((t for t in section.texts if t.locale == locale), None)
+        if text is None:
+            continue
+        keys = dict.fromkeys(_TERM_KEY_RE.findall(text.simple_html + text.official_html))
+        sections.append(
+            SectionView(
+                slug=section.slug,
+                icon=section.icon,
+                number=len(sections) + 1,
+                title=text.title,
+                summary=text.summary,
+                simple=clean_html(text.simple_html),
+                official=clean_html(text.official_html),
+                reading_ease=text.reading_ease,
+                official_reading_ease=text.official_reading_ease,
+                terms=tuple(glossary[k] for k in keys if k in glossary),
+            )
+        )
+    return PlanView(
+        slug=plan.slug,
+        version=plan.version,
+        locale=locale,
+        title=translation.title,
+        organisation=translation.organisation,
+        intro=clean_html(translation.intro_html),
+        sections=tuple(sections),
+        glossary=tuple(sorted(glossary.values(), key=lambda t: t.term.casefold())),
+    )
+
+
+def plan_cache() -> PlanCache:
+    cache: PlanCache = current_app.extensions["plan_cache"]
+    return cache
+
+
+def get_plan_view(locale: str) -> PlanView | None:
+    """The active plan as children read it in ``locale``, or None when no plan is loaded."""
+    return plan_cache().get(locale)

@@ -1,0 +1,34 @@
+"""Template helpers shared by every audience's layout."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from flask import Flask
+from markupsafe import Markup
+
+ICON_DIR = Path(__file__).resolve().parent.parent / "static" / "img" / "icons"
+_ICON_NAME_RE = re.compile(r"^[a-z0-9-]+$")
+
+
+@cache
+def _icon_svg(name: str) -> str:
+    if not _ICON_NAME_RE.match(name):
+        raise ValueError(f"bad icon name {name!r}")
+    svg = (ICON_DIR / f"{name}.svg").read_text(encoding="utf-8").strip()
+    svg = re.sub(r'\s(?:width|height)="[^"]*"', "", svg.split(">", 1)[0], count=2) + ">" + svg.split(">", 1)[1]
+    # Decorative: hidden from assistive technology, never focusable, coloured by CSS currentColor.
+    return svg.replace(
+        "<svg ", '<svg class="icon" aria-hidden="true" focusable="false" width="24" height="24" ', 1
+    )
+
+
+def icon(name: str) -> Markup:
+    """Inline one of our own UI icons (static/img/icons/NAME.svg) so it takes the text colour."""
+    return Markup(_icon_svg(name))  # noqa: S704 - our own static files, never user input
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["icon"] = icon
