@@ -32,8 +32,8 @@ def preferred_locale() -> str:
 
 
 def select_locale() -> str:
-    """Flask-Babel's locale selector."""
-    code = g.get("lang_code")
+    """Flask-Babel's locale selector. An unmatched URL still speaks the language it starts with."""
+    code = g.get("lang_code") or request.path.strip("/").split("/", 1)[0]
     if code in supported_locales():
         return str(code)
     return preferred_locale()

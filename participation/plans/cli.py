@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from participation.db import db
@@ -18,6 +18,7 @@ from participation.plans.services import PlanVersionError, load_plan
 @click.command("load-plan")
 @click.argument("path", type=click.Path(file_okay=False, path_type=str))
 @click.option("--allow-downgrade", is_flag=True, help="Load a file older than the stored plan.")
+@with_appcontext
 def load_plan_command(path: str, allow_downgrade: bool) -> None:
     """Load or update a plan from a content folder (plan.yaml + one YAML file per locale)."""
     try:
@@ -48,6 +49,7 @@ def load_plan_command(path: str, allow_downgrade: bool) -> None:
 
 @click.command("plan-readability")
 @click.option("--plan", "plan_slug", default=None, help="Plan slug (default: all plans).")
+@with_appcontext
 def plan_readability_command(plan_slug: str | None) -> None:
     """Print the reading-ease score of every section in every language."""
     query = (

@@ -1,0 +1,72 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PLAN ?= content/plans/crc-2025-2029
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# PostgreSQL used by the second test pass (trust auth on the machine's local server).
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+export FLASK_APP := participation
+
+.PHONY: run test install install-dev db demo translations extract-strings update-strings \
+	compile-strings check lint typecheck bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Translations: the catalogues in translations/ are the source; .mo files are built.
+extract-strings: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
+		--project participation --copyright-holder "participation contributors" \
+		-o translations/messages.pot .
+
+update-strings: extract-strings
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location \
+		--omit-header --ignore-obsolete --width 100
+
+compile-strings: install
+	$(BIN)/pybabel compile -q -d translations
+
+## Database: apply migrations, then load (or update) the demo plan.
+db: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask load-plan $(PLAN)
+
+run: db compile-strings
+	@echo ""
+	@echo "  Children's side:  http://$(HOST):$(PORT)/   (French, English, Spanish)"
+	@echo "  Reading scores:   $(BIN)/flask --app participation plan-readability"
+	@echo "  Staff accounts arrive with the review queues; there is nothing to log in to yet."
+	@echo ""
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+## Tests: the whole suite on SQLite, then again on PostgreSQL.
+## Without PostgreSQL or Chromium the affected tests skip with a reason; with CI=true they fail.
+test: install-dev compile-strings
+	$(BIN)/pytest
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider
+
+lint: install-dev
+	$(BIN)/ruff check participation tests benchmarks
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+bench: install-dev compile-strings
+	$(BIN)/python benchmarks/section_page_rps.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

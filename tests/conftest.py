@@ -1,0 +1,112 @@
+"""Shared fixtures: one app per test session on SQLite or PostgreSQL, a clean database per test.
+
+Set TEST_DATABASE_URL to run the whole suite on PostgreSQL. When that server is unreachable the
+suite skips with the reason, except in CI (CI=true), where a missing service is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from participation import create_app
+from participation.db import db
+from participation.plans.content import PlanContent, read_plan_folder
+from participation.plans.services import load_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_PLAN = ROOT / "content" / "plans" / "crc-2025-2029"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def service_missing(reason: str) -> None:
+    """Skip on a bare machine; fail in CI, where every service must be present."""
+    if IN_CI:
+        pytest.fail(f"required service missing in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    try:
+        _reset_postgres(url)
+    except OperationalError as exc:
+        service_missing(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {exc.orig}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret-key",
+            "PLAN_CACHE_SECONDS": 0,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Empty every table after each test that used the app, so tests never see each other."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app: Flask = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        app.extensions["plan_cache"].clear()
+
+
+@pytest.fixture(scope="session")
+def demo_content() -> PlanContent:
+    return read_plan_folder(DEMO_PLAN)
+
+
+@pytest.fixture
+def demo_plan(app: Flask, demo_content: PlanContent) -> PlanContent:
+    """The demo plan, loaded into the database."""
+    with app.app_context():
+        load_plan(demo_content)
+        db.session.commit()
+    return demo_content
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
