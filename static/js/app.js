@@ -2,12 +2,32 @@
 (function () {
   "use strict";
 
-  /* Hard words: a tap opens the explanation in a dialog instead of jumping down the page. */
+  /* Hard words: a tap opens the explanation in a dialog instead of jumping down the page.
+     The dialog is built here because only scripted pages use it. */
+  function buildDialog(closeLabel) {
+    var dialog = document.createElement("dialog");
+    dialog.className = "term-dialog";
+    dialog.setAttribute("aria-labelledby", "term-dialog-title");
+    var title = document.createElement("h2");
+    title.id = "term-dialog-title";
+    var text = document.createElement("p");
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "button";
+    close.textContent = closeLabel;
+    close.addEventListener("click", function () { dialog.close(); });
+    var actions = document.createElement("div");
+    actions.className = "term-dialog-actions";
+    actions.appendChild(close);
+    dialog.append(title, text, actions);
+    document.body.appendChild(dialog);
+    return {dialog: dialog, title: title, text: text, close: close};
+  }
+
   function setUpGlossary() {
-    var dialog = document.getElementById("term-dialog");
-    if (!dialog || typeof dialog.showModal !== "function") { return; }
-    var title = document.getElementById("term-dialog-title");
-    var text = document.getElementById("term-dialog-text");
+    var source = document.querySelector("[data-close-label]");
+    if (!source || typeof HTMLDialogElement !== "function") { return; }
+    var ui = null;
     var opener = null;
 
     document.addEventListener("click", function (event) {
@@ -16,16 +36,22 @@
       var entry = document.getElementById("term-" + link.getAttribute("data-term"));
       if (!entry) { return; }
       event.preventDefault();
-      title.textContent = entry.querySelector("dt").textContent;
-      text.textContent = entry.querySelector("dd").textContent;
+      if (!ui) {
+        ui = buildDialog(source.getAttribute("data-close-label"));
+        ui.dialog.addEventListener("close", function () { if (opener) { opener.focus(); } });
+        ui.dialog.addEventListener("click", function (e) {
+          /* a tap on the backdrop (outside the box) closes it */
+          var box = ui.dialog.getBoundingClientRect();
+          var outside = e.clientX < box.left || e.clientX > box.right ||
+                        e.clientY < box.top || e.clientY > box.bottom;
+          if (e.target === ui.dialog && outside) { ui.dialog.close(); }
+        });
+      }
+      ui.title.textContent = entry.querySelector("dt").textContent;
+      ui.text.textContent = entry.querySelector("dd").textContent;
       opener = link;
-      dialog.showModal();
-    });
-    dialog.addEventListener("close", function () {
-      if (opener) { opener.focus(); }
-    });
-    dialog.addEventListener("click", function (event) {
-      if (event.target === dialog) { dialog.close(); } /* a tap on the backdrop closes it */
+      ui.dialog.showModal();
+      ui.close.focus();
     });
   }
 
