@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import cache
 from pathlib import Path
@@ -9,7 +10,11 @@ from pathlib import Path
 from flask import Flask
 from markupsafe import Markup
 
-ICON_DIR = Path(__file__).resolve().parent.parent / "static" / "img" / "icons"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+ICON_DIR = STATIC_DIR / "img" / "icons"
+# Asset URLs carry a hash of the file, so browsers may keep them for a year: a child on a slow
+# network downloads CSS, scripts and pictures once.
+ASSET_MAX_AGE = 60 * 60 * 24 * 365
 _ICON_NAME_RE = re.compile(r"^[a-z0-9-]+$")
 
 
@@ -30,5 +35,17 @@ def icon(name: str) -> Markup:
     return Markup(_icon_svg(name))  # noqa: S704 - our own static files, never user input
 
 
+@cache
+def asset_url(filename: str) -> str:
+    """URL of a file in static/ with a content hash, e.g. ``/static/css/app.css?v=1a2b3c4d``."""
+    path = (STATIC_DIR / filename).resolve()
+    if STATIC_DIR not in path.parents:
+        raise ValueError(f"{filename!r} is outside static/")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    return f"/static/{filename}?v={digest}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["icon"] = icon
+    app.jinja_env.globals["asset_url"] = asset_url
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = ASSET_MAX_AGE

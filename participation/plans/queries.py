@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
@@ -77,6 +78,7 @@ class _Entry:
     revision: Revision
     checked_at: float
     view: PlanView
+    pages: dict[str, str] = field(default_factory=dict)
 
 
 class PlanCache:
@@ -89,6 +91,18 @@ class PlanCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    def page(self, locale: str, key: str, render: Callable[[], str]) -> str:
+        """A page that is the same for every child, rendered once per plan revision.
+
+        Rendering (dozens of translated strings and URLs) costs several times more than
+        serving a cached string. Call after :meth:`get` in the same request.
+        """
+        entry = self._entries[locale]
+        html = entry.pages.get(key)
+        if html is None:
+            html = entry.pages[key] = render()
+        return html
 
     def get(self, locale: str) -> PlanView | None:
         ttl = float(current_app.config["PLAN_CACHE_SECONDS"])

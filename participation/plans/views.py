@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from participation.i18n import preferred_locale
 from participation.plans.progress import mark_read, read_slugs
-from participation.plans.queries import PlanView, get_plan_view
+from participation.plans.queries import PlanView, get_plan_view, plan_cache
 
 bp = Blueprint("plans", __name__)
 
@@ -43,14 +43,16 @@ def section(lang_code: str, slug: str) -> Response:
     if part is None:
         abort(404)
     slugs = [s.slug for s in plan.sections]
-    done = read_slugs(request, slugs)
     before, after = plan.neighbours(slug)
-    response = make_response(
-        render_template(
-            "plans/section.html", plan=plan, part=part, before=before, after=after, done=done
-        )
+    html = plan_cache().page(
+        lang_code,
+        request.path,
+        lambda: render_template(
+            "plans/section.html", plan=plan, part=part, before=before, after=after
+        ),
     )
-    mark_read(response, done, slug, slugs)
+    response = make_response(html)
+    mark_read(response, read_slugs(request, slugs), slug, slugs)
     return response
 
 
@@ -58,4 +60,6 @@ def section(lang_code: str, slug: str) -> Response:
 def glossary(lang_code: str) -> str:
     """Every hard word of the plan with a short explanation."""
     plan = _plan_or_404(lang_code)
-    return render_template("plans/glossary.html", plan=plan)
+    return plan_cache().page(
+        lang_code, request.path, lambda: render_template("plans/glossary.html", plan=plan)
+    )

@@ -124,6 +124,7 @@ def test_reloaded_content_is_served(app: Flask, client: FlaskClient, runner: obj
     import yaml
 
     assert "Who are we?" in body(client.get("/en/"))
+    assert "Who are we?" in body(client.get("/en/plan/who-we-are"))  # now cached for the worker
     folder = tmp_path / "plan"
     shutil.copytree(ROOT / "content/plans/crc-2025-2029", folder)
     data = yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8"))
@@ -132,6 +133,7 @@ def test_reloaded_content_is_served(app: Flask, client: FlaskClient, runner: obj
     result = runner.invoke(args=["load-plan", str(folder)])  # type: ignore[attr-defined]
     assert result.exit_code == 0
     assert "Hello, this is us" in body(client.get("/en/"))
+    assert "Hello, this is us" in body(client.get("/en/plan/who-we-are"))
 
 
 ASSET_RE = re.compile(r'(?:src|href)="(/static/[^"]+)"')
