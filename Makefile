@@ -54,6 +54,8 @@ run: db compile-strings
 ## Tests: the whole suite on SQLite, then again on PostgreSQL.
 ## Without PostgreSQL or Chromium the affected tests skip with a reason; with CI=true they fail.
 test: install-dev compile-strings
+	$(BIN)/ruff check participation tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/pytest
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider
 

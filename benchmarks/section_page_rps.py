@@ -49,17 +49,41 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
 
 def gunicorn(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
 def wrk(url: str, seconds: int, connections: int) -> tuple[float, str]:
     result = subprocess.run(
-        ["wrk", "--threads", "1", "--connections", str(connections), "--duration", f"{seconds}s",
-         "--latency", url],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "--threads",
+            "1",
+            "--connections",
+            str(connections),
+            "--duration",
+            f"{seconds}s",
+            "--latency",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
@@ -69,7 +93,9 @@ def wrk(url: str, seconds: int, connections: int) -> tuple[float, str]:
     return float(match.group(1)), latency.group(1) if latency else "?"
 
 
-def measure(app: str, path: str, env: dict[str, str], args: argparse.Namespace) -> tuple[float, str]:
+def measure(
+    app: str, path: str, env: dict[str, str], args: argparse.Namespace
+) -> tuple[float, str]:
     port = free_port()
     server = gunicorn(app, port, env, args.workers)
     try:
@@ -95,18 +121,25 @@ def main() -> int:
         return 2
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "FLASK_APP": "participation", "SECRET_KEY": "benchmark",
-               "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.sqlite3"}
+        env = {
+            **os.environ,
+            "FLASK_APP": "participation",
+            "SECRET_KEY": "benchmark",
+            "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.sqlite3",
+        }
         for command in (["db", "upgrade"], ["load-plan", str(PLAN)]):
-            subprocess.run([str(BIN / "flask"), *command], env=env, cwd=ROOT, check=True,
-                           capture_output=True)
+            subprocess.run(
+                [str(BIN / "flask"), *command], env=env, cwd=ROOT, check=True, capture_output=True
+            )
         hello_env = {**env, "PYTHONPATH": str(ROOT / "benchmarks")}
         hello_rps, hello_p99 = measure("hello_app:app", "/", hello_env, args)
         page_rps, page_p99 = measure("participation:create_app()", args.path, env, args)
 
     ratio = page_rps / hello_rps
-    print(f"gunicorn {args.workers} sync workers, wrk 1 thread x {args.connections} connections, "
-          f"{args.seconds}s each, database {'SQLite' if not args.database_url else args.database_url}")
+    print(
+        f"gunicorn {args.workers} sync workers, wrk 1 thread x {args.connections} connections, "
+        f"{args.seconds}s each, database {'SQLite' if not args.database_url else args.database_url}"
+    )
     print(f"{'app':<28} {'requests/s':>11} {'p99 latency':>12}")
     print(f"{'bare Flask hello':<28} {hello_rps:>11.0f} {hello_p99:>12}")
     print(f"{'section page ' + args.path:<28} {page_rps:>11.0f} {page_p99:>12}")

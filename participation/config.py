@@ -57,7 +57,7 @@ def _normalise_database_url(url: str) -> str:
     """Accept the common ``postgres://`` / ``postgresql://`` forms and use the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -76,7 +76,9 @@ def load_settings(instance_path: str, overrides: dict[str, Any] | None = None) -
         ),
         "SESSION_COOKIE_SECURE": _truthy(env.get("COOKIE_SECURE")),
         "PLAN_SLUG": env.get("PLAN_SLUG", ""),
-        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(
+            Path(__file__).resolve().parent.parent / "translations"
+        ),
     }
     if env.get("LOCALES"):
         locales = tuple(code.strip() for code in env["LOCALES"].split(",") if code.strip())
@@ -89,7 +91,9 @@ def load_settings(instance_path: str, overrides: dict[str, Any] | None = None) -
         values["PLAN_CACHE_SECONDS"] = float(env["PLAN_CACHE_SECONDS"])
     values.update(overrides or {})
     if values.get("SQLALCHEMY_DATABASE_URI"):
-        values["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(values["SQLALCHEMY_DATABASE_URI"])
+        values["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(
+            values["SQLALCHEMY_DATABASE_URI"]
+        )
     if not values.get("SECRET_KEY"):
         values["SECRET_KEY"] = _instance_secret_key(instance)
     if values["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):

@@ -30,7 +30,9 @@ def preferred_locale() -> str:
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in locales:
         return cookie
-    return request.accept_languages.best_match(locales) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return (
+        request.accept_languages.best_match(locales) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def select_locale() -> str:
@@ -80,7 +82,7 @@ def language_url(code: str) -> str:
     """
     current = g.get("lang_code")
     if current and not g.get("error_page"):
-        return f"{request.script_root}/{code}{request.path[len(current) + 1:]}"
+        return f"{request.script_root}/{code}{request.path[len(current) + 1 :]}"
     return url_for("plans.home", lang_code=code)
 
 

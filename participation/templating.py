@@ -23,11 +23,11 @@ def _icon_svg(name: str) -> str:
     if not _ICON_NAME_RE.match(name):
         raise ValueError(f"bad icon name {name!r}")
     svg = (ICON_DIR / f"{name}.svg").read_text(encoding="utf-8").strip()
-    svg = re.sub(r'\s(?:width|height)="[^"]*"', "", svg.split(">", 1)[0], count=2) + ">" + svg.split(">", 1)[1]
+    opening, rest = svg.split(">", 1)
+    opening = re.sub(r'\s(?:width|height)="[^"]*"', "", opening)  # the page sets the size
     # Decorative: hidden from assistive technology, never focusable, coloured by CSS currentColor.
-    return svg.replace(
-        "<svg ", '<svg class="icon" aria-hidden="true" focusable="false" width="24" height="24" ', 1
-    )
+    attributes = 'class="icon" aria-hidden="true" focusable="false" width="24" height="24"'
+    return opening.replace("<svg ", f"<svg {attributes} ", 1) + ">" + rest
 
 
 def icon(name: str) -> Markup:

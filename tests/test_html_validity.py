@@ -7,7 +7,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from flask.testing import FlaskClient
 
 from participation.plans.content import PlanContent

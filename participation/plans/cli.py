@@ -53,8 +53,13 @@ def load_plan_command(path: str, allow_downgrade: bool) -> None:
 def plan_readability_command(plan_slug: str | None) -> None:
     """Print the reading-ease score of every section in every language."""
     query = (
-        select(Plan.slug, Section.slug, SectionText.locale, SectionText.reading_ease,
-               SectionText.official_reading_ease)
+        select(
+            Plan.slug,
+            Section.slug,
+            SectionText.locale,
+            SectionText.reading_ease,
+            SectionText.official_reading_ease,
+        )
         .join(Section, Section.plan_id == Plan.id)
         .join(SectionText, SectionText.section_id == Section.id)
         .where(Section.retired_at.is_(None))

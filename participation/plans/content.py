@@ -214,7 +214,10 @@ def _read_locale(
         texts = {
             name: check.text(item, name, where, max_len=max_len)
             for name, max_len in (
-                ("title", 200), ("summary", SUMMARY_MAX), ("simple", None), ("official", None)
+                ("title", 200),
+                ("summary", SUMMARY_MAX),
+                ("simple", None),
+                ("official", None),
             )
         }
         for name in ("simple", "official"):
@@ -223,7 +226,9 @@ def _read_locale(
     return LocaleContent(locale, title, organisation, intro, sections, glossary)
 
 
-def read_plan_folder(folder: str | Path, locales: tuple[str, ...] = SUPPORTED_LOCALES) -> PlanContent:
+def read_plan_folder(
+    folder: str | Path, locales: tuple[str, ...] = SUPPORTED_LOCALES
+) -> PlanContent:
     """Read and validate a plan folder; raise :class:`ContentError` listing every problem."""
     root = Path(folder)
     problems: list[str] = []
@@ -241,7 +246,9 @@ def read_plan_folder(folder: str | Path, locales: tuple[str, ...] = SUPPORTED_LO
         union = set().union(*keys.values())
         for locale, own in sorted(keys.items()):
             for missing in sorted(union - own):
-                problems.append(f"{root / (locale + '.yaml')}: glossary: key '{missing}' is missing")
+                problems.append(
+                    f"{root / (locale + '.yaml')}: glossary: key '{missing}' is missing"
+                )
     if problems:
         raise ContentError(problems)
     return spec
@@ -268,35 +275,35 @@ def _blocks(markup: str) -> list[list[str]]:
     return [block.splitlines() for block in re.split(r"\n\s*\n", markup.strip()) if block.strip()]
 
 
+def _segments(lines: list[str]) -> list[tuple[str, list[str]]]:
+    """Split one block into paragraphs ("p", [line, ...]) and lists ("ul", [item, ...])."""
+    segments: list[tuple[str, list[str]]] = []
+    for line in (raw.strip() for raw in lines):
+        kind = segments[-1][0] if segments else None
+        if line.startswith("- "):
+            if kind == "ul":
+                segments[-1][1].append(line[2:].strip())
+            else:
+                segments.append(("ul", [line[2:].strip()]))
+        elif kind == "ul":
+            segments[-1][1][-1] += " " + line  # a wrapped list item
+        elif kind == "p":
+            segments[-1][1].append(line)
+        else:
+            segments.append(("p", [line]))
+    return segments
+
+
 def markup_to_html(markup: str, glossary: dict[str, GlossaryEntry]) -> str:
     """Convert plan markup to HTML using only tags in the sanitiser's allowlist."""
     html: list[str] = []
     for lines in _blocks(markup):
-        paragraph: list[str] = []
-        items: list[str] = []
-
-        def flush() -> None:
-            if paragraph:
-                html.append(f"<p>{_inline_html(' '.join(paragraph), glossary)}</p>")
-                paragraph.clear()
-            if items:
-                html.append(
-                    "<ul>" + "".join(f"<li>{_inline_html(i, glossary)}</li>" for i in items) + "</ul>"
-                )
-                items.clear()
-
-        for line in (raw.strip() for raw in lines):
-            if line.startswith("- "):
-                if paragraph:
-                    flush()
-                items.append(line[2:].strip())
-            elif items and not paragraph and line:
-                items[-1] += " " + line  # a wrapped list item
+        for kind, parts in _segments(lines):
+            if kind == "p":
+                html.append(f"<p>{_inline_html(' '.join(parts), glossary)}</p>")
             else:
-                if items:
-                    flush()
-                paragraph.append(line)
-        flush()
+                items = "".join(f"<li>{_inline_html(item, glossary)}</li>" for item in parts)
+                html.append(f"<ul>{items}</ul>")
     return "".join(html)
 
 

@@ -1,4 +1,4 @@
-"""Plan content as stored: a plan, its sections in reading order, their texts per locale, a glossary.
+"""Plan content as stored: a plan, its sections in order, their texts per locale, a glossary.
 
 Texts are stored as HTML produced by :mod:`participation.plans.content` from versioned content
 files, and are sanitised again by the one allowlist when rendered.

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import selectinload
 
 from participation.db import db
@@ -122,7 +122,7 @@ class PlanCache:
         return view
 
 
-def _active_plan_filter() -> list[object]:
+def _active_plan_filter() -> list[ColumnElement[bool]]:
     slug = current_app.config["PLAN_SLUG"]
     return [Plan.slug == slug] if slug else []
 

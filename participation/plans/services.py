@@ -1,4 +1,4 @@
-"""Operations that change plan content. Only `load_plan` writes plans; it runs in one transaction."""
+"""Operations that change plan content. Only `load_plan` writes plans, in one transaction."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ def load_plan(content: PlanContent, *, allow_downgrade: bool = False) -> LoadRep
     plan = db.session.scalar(select(Plan).where(Plan.slug == content.slug))
     created = plan is None
     if plan is None:
-        plan = Plan(slug=content.slug, version=content.version, default_locale=content.default_locale)
+        plan = Plan(
+            slug=content.slug, version=content.version, default_locale=content.default_locale
+        )
         db.session.add(plan)
     elif content.version < plan.version and not allow_downgrade:
         raise PlanVersionError(
