@@ -36,7 +36,7 @@ update-strings: extract-strings
 		--omit-header --ignore-obsolete --width 100
 
 compile-strings: install
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile -d translations --statistics
 
 ## Database: apply migrations, then load (or update) the demo plan.
 db: install

@@ -158,3 +158,15 @@ def test_touch_targets_are_at_least_44px(child: Visitor, demo_plan: PlanContent)
                  .map(([t, r]) => `${t}: ${Math.round(r.width)}x${Math.round(r.height)}`)"""
         )
         assert small == [], small
+
+
+@pytest.mark.parametrize("viewport", [{"width": 320, "height": 568}, {"width": 1280, "height": 800}])
+def test_smallest_phone_to_landscape_tablet(
+    visitor_factory: Any, demo_plan: PlanContent, viewport: dict[str, int]
+) -> None:
+    visitor: Visitor = visitor_factory(viewport=viewport)
+    for path in ("/es/", "/es/plan/priority-2", "/es/words"):
+        visitor.visit(path)
+        width = visitor.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"{path} scrolls sideways at {viewport['width']}px"
+    visitor.screenshot(f"w{viewport['width']}-es-part")
