@@ -1,0 +1,116 @@
+"""Screening rules: read the per-language data files once and compile their patterns.
+
+``data/common.yaml`` holds language-independent personal details (emails, links, handles,
+phone numbers); ``data/<locale>.yaml`` holds a language's texting forms, personal-detail
+phrases, disclosure phrases per harm category and insults. The files are data, not code: a
+safeguarding lead extends them and reloads the app. See ``data/README.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# Possible disclosures of harm: any of these makes an item urgent.
+URGENT_CATEGORIES = (
+    "suicide", "self_harm", "abuse", "sexual_abuse", "violence", "neglect", "exploitation",
+    "grooming",
+)
+PERSONAL_INFO = "personal_info"
+INSULT = "insult"
+CATEGORIES = (*URGENT_CATEGORIES, PERSONAL_INFO, INSULT)
+
+
+class RulesError(Exception):
+    """A screening data file is malformed (names the file and the entry)."""
+
+
+@dataclass(frozen=True)
+class PersonalPattern:
+    kind: str  # email, phone, address, handle, link, name, school, ...
+    regex: re.Pattern[str]
+    on_original: bool  # match the original text (formats) or the canonical text (phrases)
+
+
+@dataclass(frozen=True)
+class Rules:
+    locale: str
+    placeholder: str
+    substitutions: dict[str, str]
+    personal: tuple[PersonalPattern, ...]
+    harm: dict[str, re.Pattern[str]]  # category -> one compiled alternation
+    insults: re.Pattern[str] | None
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RulesError(f"{path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RulesError(f"{path}: the top level must be a mapping")
+    return data
+
+
+def _compile(pattern: str, where: str, flags: int = 0) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise RulesError(f"{where}: bad pattern {pattern!r}: {exc}") from exc
+
+
+def _personal(entries: Any, where: str) -> list[PersonalPattern]:
+    patterns = []
+    for index, entry in enumerate(entries or []):
+        if not isinstance(entry, dict) or "kind" not in entry or "pattern" not in entry:
+            raise RulesError(f"{where}[{index}]: needs 'kind' and 'pattern'")
+        on_original = entry.get("source", "canonical") == "original"
+        flags = re.IGNORECASE if on_original else 0
+        regex = _compile(entry["pattern"], f"{where}[{index}]", flags)
+        patterns.append(PersonalPattern(str(entry["kind"]), regex, on_original))
+    return patterns
+
+
+def _alternation(patterns: list[str], where: str) -> re.Pattern[str]:
+    for index, pattern in enumerate(patterns):
+        _compile(pattern, f"{where}[{index}]")  # report the culprit, not the whole alternation
+    return _compile("|".join(f"(?:{p})" for p in patterns), where)
+
+
+@cache
+def load_rules(locale: str) -> Rules:
+    """The compiled rules for ``locale`` (cached for the life of the process)."""
+    common = _load(DATA_DIR / "common.yaml")
+    path = DATA_DIR / f"{locale}.yaml"
+    if not path.exists():
+        raise RulesError(f"{path}: no screening rules for locale {locale!r}")
+    data = _load(path)
+    where = path.name
+    substitutions = {str(k): str(v) for k, v in (data.get("substitutions") or {}).items()}
+    personal = _personal(common.get("personal_info"), "common.yaml: personal_info")
+    personal += _personal(data.get("personal_info"), f"{where}: personal_info")
+    harm: dict[str, re.Pattern[str]] = {}
+    for category, patterns in (data.get("harm") or {}).items():
+        if category not in URGENT_CATEGORIES:
+            raise RulesError(f"{where}: harm: unknown category {category!r}")
+        if patterns:
+            harm[category] = _alternation(list(patterns), f"{where}: harm.{category}")
+    insult_data = data.get("insults") or {}
+    insult_patterns = [rf"\b{re.escape(word)}\b" for word in insult_data.get("words") or []]
+    insult_patterns += list(insult_data.get("patterns") or [])
+    insults = _alternation(insult_patterns, f"{where}: insults") if insult_patterns else None
+    return Rules(
+        locale=locale,
+        placeholder=str(data.get("placeholder", "[…]")),
+        substitutions=substitutions,
+        personal=tuple(personal),
+        harm=harm,
+        insults=insults,
+    )

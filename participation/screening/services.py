@@ -1,0 +1,131 @@
+"""Screen one text: flags with spans and reasons, an urgency level and a suggested redaction."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from participation.screening.normalise import normalise
+from participation.screening.rules import (
+    INSULT,
+    PERSONAL_INFO,
+    URGENT_CATEGORIES,
+    load_rules,
+)
+
+# Queue priority stored with a submission: urgent first, then personal details, then the rest.
+PRIORITY_URGENT = 2
+PRIORITY_PERSONAL = 1
+PRIORITY_ORDINARY = 0
+
+# What a reviewer reads next to a flag (the staff UI translates these by category).
+REASONS = {
+    "suicide": "May be thinking about suicide",
+    "self_harm": "May be hurting themselves",
+    "abuse": "May be being hurt or abused",
+    "sexual_abuse": "May be being sexually abused",
+    "violence": "May be facing violence",
+    "neglect": "May be neglected (food, care, home)",
+    "exploitation": "May be exploited (work, money, trafficking)",
+    "grooming": "May be being groomed or asked to keep secrets",
+    PERSONAL_INFO: "Personal details that could identify a child",
+    INSULT: "Insult or unkind words",
+}
+
+
+@dataclass(frozen=True)
+class Flag:
+    category: str
+    kind: str  # for personal details: email, phone, name...; otherwise the category again
+    start: int  # span in the original text
+    end: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    locale: str
+    urgent: bool
+    priority: int
+    flags: tuple[Flag, ...]
+    redacted: str
+
+    @property
+    def categories(self) -> list[str]:
+        """Flag categories in order of first appearance, without repeats."""
+        return list(dict.fromkeys(flag.category for flag in self.flags))
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form; the stored copy (spans, no matched text) and the CLI use it."""
+        return {
+            "urgent": self.urgent,
+            "priority": self.priority,
+            "flags": self.categories,
+            "matches": [asdict(flag) for flag in self.flags],
+            "redacted": self.redacted,
+            "locale": self.locale,
+        }
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def redact(text: str, spans: list[tuple[int, int]], placeholder: str) -> str:
+    """Replace each span with the placeholder."""
+    out, position = [], 0
+    for start, end in _merge(spans):
+        out.append(text[position:start])
+        out.append(placeholder)
+        position = end
+    out.append(text[position:])
+    return "".join(out)
+
+
+def screen_text(text: str, locale: str) -> ScreeningResult:
+    """Screen ``text`` written in ``locale``. Pure and offline; never publishes or rejects."""
+    rules = load_rules(locale)
+    canonical = normalise(text, rules.substitutions)
+    flags: list[Flag] = []
+
+    for category, regex in rules.harm.items():
+        for match in regex.finditer(canonical.text):
+            start, end = canonical.original_span(*match.span())
+            flags.append(Flag(category, category, start, end, REASONS[category]))
+
+    personal_spans: list[tuple[int, int]] = []
+    for pattern in rules.personal:
+        haystack = text if pattern.on_original else canonical.text
+        for match in pattern.regex.finditer(haystack):
+            span = match.span(1) if match.re.groups and match.group(1) else match.span()
+            if not pattern.on_original:
+                span = canonical.original_span(*span)
+            personal_spans.append(span)
+            flags.append(Flag(PERSONAL_INFO, pattern.kind, *span, REASONS[PERSONAL_INFO]))
+
+    if rules.insults is not None:
+        for match in rules.insults.finditer(canonical.text):
+            start, end = canonical.original_span(*match.span())
+            flags.append(Flag(INSULT, INSULT, start, end, REASONS[INSULT]))
+
+    flags.sort(key=lambda flag: (flag.start, flag.end))
+    urgent = any(flag.category in URGENT_CATEGORIES for flag in flags)
+    if urgent:
+        priority = PRIORITY_URGENT
+    elif personal_spans:
+        priority = PRIORITY_PERSONAL
+    else:
+        priority = PRIORITY_ORDINARY
+    return ScreeningResult(
+        locale=locale,
+        urgent=urgent,
+        priority=priority,
+        flags=tuple(flags),
+        redacted=redact(text, personal_spans, rules.placeholder),
+    )
