@@ -32,8 +32,8 @@ extract-strings: install
 		-o translations/messages.pot .
 
 update-strings: extract-strings
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location \
-		--omit-header --ignore-obsolete --width 100
+	$(BIN)/pybabel update -i translations/messages.pot -d translations \
+		--ignore-obsolete --width 100
 
 compile-strings: install
 	$(BIN)/pybabel compile -d translations --statistics

@@ -12,7 +12,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from participation import i18n, security, templating
 from participation.config import load_settings
-from participation.extensions import babel, csrf, db, migrate
+from participation.extensions import babel, csrf, db, limiter, migrate
 from participation.plans.queries import PlanCache
 
 
@@ -43,8 +43,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     app.extensions["plan_cache"] = PlanCache()
+    # Renderers of extra panels under a part of the plan: (PlanView, SectionView) -> Markup.
+    app.extensions["part_panels"] = []
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)
@@ -60,16 +63,19 @@ def _migrations_dir() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from participation.feedback.views import init_app as init_feedback
     from participation.plans.views import bp as plans_bp
 
     app.register_blueprint(plans_bp)
+    init_feedback(app)
 
 
 def _register_cli(app: Flask) -> None:
     from participation.plans.cli import commands as plan_commands
+    from participation.feedback.cli import commands as feedback_commands
     from participation.screening.cli import commands as screening_commands
 
-    for command in (*plan_commands, *screening_commands):
+    for command in (*plan_commands, *screening_commands, *feedback_commands):
         app.cli.add_command(command)
 
 

@@ -6,6 +6,7 @@ Flask extensions find the keys they expect. Nothing changes settings at run time
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import asdict, dataclass, field
@@ -13,6 +14,17 @@ from pathlib import Path
 from typing import Any
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("fr", "en", "es")
+
+# Where a child who may be unsafe can get help now, per language. Deployments set their own
+# (HELPLINES_JSON); these defaults are the national free lines for France, the UK and Spain.
+DEFAULT_HELPLINES: dict[str, dict[str, str]] = {
+    "fr": {"name": "Allô Enfance en Danger", "phone": "119", "emergency": "112",
+           "hours": "gratuit, jour et nuit"},
+    "en": {"name": "Childline", "phone": "0800 1111", "emergency": "999",
+           "hours": "free, day and night"},
+    "es": {"name": "Fundación ANAR", "phone": "900 20 20 10", "emergency": "112",
+           "hours": "gratis, de día y de noche"},
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,19 @@ class Settings:
     WTF_CSRF_ENABLED: bool = True
     WTF_CSRF_TIME_LIMIT: int | None = 3600 * 4
     MAX_CONTENT_LENGTH: int = 64 * 1024
+    # A shared tablet left alone this long forgets the child (server side and in the page).
+    CHILD_IDLE_SECONDS: int = 600
+    # Days after which the words of rejected and withdrawn ideas are deleted (`purge-feedback`).
+    FEEDBACK_RETENTION_DAYS: int = 90
+    HELPLINES: dict[str, dict[str, str]] = field(default_factory=lambda: dict(DEFAULT_HELPLINES))
+    # Rate limits are counted in memory per worker, or shared in Redis (redis://host:6379).
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    RATELIMIT_ENABLED: bool = True
+    RATELIMIT_HEADERS_ENABLED: bool = False
+    # Sends per child and per network address (a classroom shares one address).
+    IDEA_LIMITS: str = "5 per minute; 40 per hour"
+    IDEA_LIMITS_PER_ADDRESS: str = "60 per minute"
+    REACTION_LIMITS: str = "30 per minute"
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=dict)
     TESTING: bool = False
 
@@ -87,6 +112,13 @@ def load_settings(instance_path: str, overrides: dict[str, Any] | None = None) -
             raise ValueError(f"LOCALES has unsupported codes: {sorted(unknown)}")
         values["LANGUAGES"] = locales
         values["BABEL_DEFAULT_LOCALE"] = locales[0]
+    for name in ("CHILD_IDLE_SECONDS", "FEEDBACK_RETENTION_DAYS"):
+        if env.get(name):
+            values[name] = int(env[name])
+    if env.get("REDIS_URL"):
+        values["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+    if env.get("HELPLINES_JSON"):
+        values["HELPLINES"] = {**DEFAULT_HELPLINES, **json.loads(env["HELPLINES_JSON"])}
     if env.get("PLAN_CACHE_SECONDS"):
         values["PLAN_CACHE_SECONDS"] = float(env["PLAN_CACHE_SECONDS"])
     values.update(overrides or {})

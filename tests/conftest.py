@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from participation import create_app
 from participation.db import db
+from participation.extensions import limiter
 from participation.plans.content import PlanContent, read_plan_folder
 from participation.plans.services import load_plan
 
@@ -86,6 +87,7 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
             db.session.execute(table.delete())
         db.session.commit()
         app.extensions["plan_cache"].clear()
+        limiter.reset()
 
 
 @pytest.fixture(scope="session")

@@ -49,6 +49,7 @@ class SectionView:
 
 @dataclass(frozen=True)
 class PlanView:
+    id: int
     slug: str
     version: int
     locale: str
@@ -57,9 +58,14 @@ class PlanView:
     intro: Markup
     sections: tuple[SectionView, ...]
     glossary: tuple[TermView, ...]
+    section_ids: dict[str, int]  # slug -> database id, for domains that store per-section rows
 
     def section(self, slug: str) -> SectionView | None:
         return next((s for s in self.sections if s.slug == slug), None)
+
+    def section_by_id(self, section_id: int | None) -> SectionView | None:
+        slug = next((k for k, v in self.section_ids.items() if v == section_id), None)
+        return self.section(slug) if slug else None
 
     def neighbours(self, slug: str) -> tuple[SectionView | None, SectionView | None]:
         """The sections before and after ``slug`` in reading order."""
@@ -78,7 +84,7 @@ class _Entry:
     revision: Revision
     checked_at: float
     view: PlanView
-    pages: dict[str, str] = field(default_factory=dict)
+    fragments: dict[str, Markup] = field(default_factory=dict)
 
 
 class PlanCache:
@@ -92,16 +98,16 @@ class PlanCache:
         with self._lock:
             self._entries.clear()
 
-    def page(self, locale: str, key: str, render: Callable[[], str]) -> str:
-        """A page that is the same for every child, rendered once per plan revision.
+    def fragment(self, locale: str, key: str, render: Callable[[], str]) -> Markup:
+        """HTML that is the same for every child, rendered once per plan revision.
 
         Rendering (dozens of translated strings and URLs) costs several times more than
         serving a cached string. Call after :meth:`get` in the same request.
         """
         entry = self._entries[locale]
-        html = entry.pages.get(key)
+        html = entry.fragments.get(key)
         if html is None:
-            html = entry.pages[key] = render()
+            html = entry.fragments[key] = Markup(render())  # noqa: S704 - our own templates
         return html
 
     def get(self, locale: str) -> PlanView | None:
@@ -154,12 +160,14 @@ def _build_plan_view(plan_id: int, locale: str) -> PlanView:
     translation = next(t for t in plan.translations if t.locale == locale)
 
     sections: list[SectionView] = []
+    section_ids: dict[str, int] = {}
     for section in plan.sections:
         if section.retired_at is not None:
             continue
         text = next((t for t in section.texts if t.locale == locale), None)
         if text is None:
             continue
+        section_ids[section.slug] = section.id
         keys = dict.fromkeys(_TERM_KEY_RE.findall(text.simple_html + text.official_html))
         sections.append(
             SectionView(
@@ -176,6 +184,7 @@ def _build_plan_view(plan_id: int, locale: str) -> PlanView:
             )
         )
     return PlanView(
+        id=plan.id,
         slug=plan.slug,
         version=plan.version,
         locale=locale,
@@ -184,6 +193,7 @@ def _build_plan_view(plan_id: int, locale: str) -> PlanView:
         intro=clean_html(translation.intro_html),
         sections=tuple(sections),
         glossary=tuple(sorted(glossary.values(), key=lambda t: t.term.casefold())),
+        section_ids=section_ids,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import (
+    current_app,
     Blueprint,
     Response,
     abort,
@@ -53,14 +54,17 @@ def section(lang_code: str, slug: str) -> Response:
         abort(404)
     slugs = [s.slug for s in plan.sections]
     before, after = plan.neighbours(slug)
-    html = plan_cache().page(
-        lang_code,
-        request.path,
-        lambda: render_template(
-            "plans/section.html", plan=plan, part=part, before=before, after=after
-        ),
+    article = plan_cache().fragment(
+        lang_code, f"part:{slug}", lambda: render_template("plans/_part.html", plan=plan, part=part)
     )
-    response = make_response(html)
+    # Higher domains (feedback) add their panels below the text; plans does not import them.
+    panels = [render_panel(plan, part) for render_panel in current_app.extensions["part_panels"]]
+    response = make_response(
+        render_template(
+            "plans/section.html", part=part, article=article, panels=panels, before=before,
+            after=after,
+        )
+    )
     mark_read(response, read_slugs(request, slugs), slug, slugs)
     return response
 
@@ -69,6 +73,6 @@ def section(lang_code: str, slug: str) -> Response:
 def glossary(lang_code: str) -> str:
     """Every hard word of the plan with a short explanation."""
     plan = _plan_or_404(lang_code)
-    return plan_cache().page(
-        lang_code, request.path, lambda: render_template("plans/glossary.html", plan=plan)
+    return plan_cache().fragment(
+        lang_code, "words", lambda: render_template("plans/glossary.html", plan=plan)
     )

@@ -96,8 +96,69 @@
     });
   }
 
+  /* Nothing lost: an idea is kept on this device while it is typed, restored if sending
+     failed, and forgotten once the server confirms it (or the child presses "I'm finished"). */
+  function storage() {
+    try { return window.localStorage; } catch (e) { return null; } /* private mode, blocked */
+  }
+
+  function setUpDrafts() {
+    var store = storage();
+    document.querySelectorAll("form[data-draft]").forEach(function (form) {
+      var key = form.getAttribute("data-draft");
+      var box = form.querySelector("textarea");
+      var button = form.querySelector("[data-send]");
+      if (!box) { return; }
+      if (store && !box.value.trim() && store.getItem(key)) {
+        box.value = store.getItem(key);
+        var note = form.querySelector("[data-draft-note]");
+        if (note) { note.hidden = false; }
+      }
+      box.addEventListener("input", function () {
+        if (!store) { return; }
+        if (box.value.trim()) { store.setItem(key, box.value); } else { store.removeItem(key); }
+      });
+      form.addEventListener("submit", function (event) {
+        if (form.getAttribute("data-sending")) { event.preventDefault(); return; } /* double tap */
+        form.setAttribute("data-sending", "1");
+        if (button) {
+          button.setAttribute("aria-disabled", "true");
+          var label = button.querySelector("span");
+          if (label) { label.textContent = button.getAttribute("data-sending-label"); }
+        }
+        /* If the network drops, let the child try again after a while. */
+        window.setTimeout(function () { form.removeAttribute("data-sending"); }, 15000);
+      });
+    });
+    var sent = document.querySelector("[data-clear-draft]");
+    if (sent && store) { store.removeItem(sent.getAttribute("data-clear-draft")); }
+    if (document.querySelector("[data-clear-storage]")) {
+      try { window.localStorage.clear(); window.sessionStorage.clear(); } catch (e) { /* none */ }
+    }
+  }
+
+  /* A shared tablet left alone goes to "I'm finished" by itself. */
+  function setUpIdleTimeout() {
+    var body = document.body;
+    var seconds = parseInt(body.getAttribute("data-idle-seconds"), 10);
+    var url = body.getAttribute("data-finish-url");
+    if (!seconds || !url) { return; }
+    if (document.querySelector("[data-clear-storage]")) { return; } /* already finished */
+    var auto = document.querySelector("form[data-auto-submit]");
+    if (auto) { auto.submit(); return; }
+    var last = Date.now();
+    ["pointerdown", "keydown", "input", "scroll", "touchstart"].forEach(function (name) {
+      window.addEventListener(name, function () { last = Date.now(); }, {passive: true});
+    });
+    window.setInterval(function () {
+      if (Date.now() - last > seconds * 1000) { window.location.assign(url); }
+    }, 5000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpGlossary();
     setUpListen();
+    setUpDrafts();
+    setUpIdleTimeout();
   });
 })();

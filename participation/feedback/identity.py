@@ -1,0 +1,70 @@
+"""The anonymous child: a random token in the session cookie, stored only as an HMAC.
+
+The token is created the first time a child reacts or writes. "I'm finished" and the idle
+timeout clear the session, so the next child on a shared tablet starts with nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+from flask import current_app, session
+
+from participation.feedback.models import AgeBand
+
+CHILD_KEY = "child"
+SEEN_KEY = "seen"
+AGE_BAND_KEY = "age_band"
+
+
+def token_hash(token: str) -> str:
+    """HMAC-SHA256 of the token with the app's secret: the only form the database ever sees."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+
+
+def current_child_hash(*, create: bool = False) -> str | None:
+    """The hash of this browser's child token; with ``create``, make a token if there is none."""
+    token = session.get(CHILD_KEY)
+    if token is None and create:
+        token = session[CHILD_KEY] = secrets.token_urlsafe(32)
+        session[SEEN_KEY] = int(time.time())
+    return token_hash(token) if token else None
+
+
+def expire_idle_child() -> None:
+    """Forget the child when the tablet has been idle too long (before each request)."""
+    if CHILD_KEY not in session:
+        return
+    now = int(time.time())
+    idle = current_app.config["CHILD_IDLE_SECONDS"]
+    seen = int(session.get(SEEN_KEY, now))
+    if now - seen > idle:
+        session.clear()
+    elif now - seen >= 30:  # refresh now and then, not on every request
+        session[SEEN_KEY] = now
+
+
+def forget_child() -> None:
+    session.clear()
+
+
+def remember_age_band(age_band: AgeBand | None) -> None:
+    """Keep the child's last age answer for their next form (in their session only)."""
+    if age_band is None:
+        session.pop(AGE_BAND_KEY, None)
+    else:
+        session[AGE_BAND_KEY] = age_band.value
+
+
+def remembered_age_band() -> str | None:
+    value = session.get(AGE_BAND_KEY)
+    return value if value in {band.value for band in AgeBand} else None
+
+
+def remembered_age_band_enum() -> AgeBand | None:
+    value = remembered_age_band()
+    return AgeBand(value) if value else None

@@ -1,0 +1,215 @@
+"""Operations on children's feedback. Each takes explicit arguments; the caller commits."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from participation.db import db, utcnow
+from participation.feedback.models import (
+    AgeBand,
+    Reaction,
+    ReactionKind,
+    Submission,
+    SubmissionStatus,
+)
+from participation.screening.services import PRIORITY_URGENT, ScreeningResult, screen_text
+
+logger = logging.getLogger(__name__)
+
+MAX_IDEA_LENGTH = 1000
+IDEMPOTENCY_KEY_RE = re.compile(r"^[0-9a-f]{32}$")
+# Control characters (except tab and newlines) say nothing a child meant to write.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+class FeedbackError(Exception):
+    """A request the child can fix; ``code`` picks the kind message shown to them."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
+
+
+def clean_idea_text(raw: str) -> str:
+    """Strip control and invisible direction characters and outer whitespace; keep emoji."""
+    text = _CONTROL_RE.sub("", raw.replace("\r\n", "\n")).strip()
+    if not text:
+        raise FeedbackError("empty")
+    if len(text) > MAX_IDEA_LENGTH:
+        raise FeedbackError("too_long")
+    return text
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    submission: Submission
+    created: bool  # False when a retry or a double tap found the first copy
+
+
+def submit_idea(
+    *,
+    plan_id: int,
+    section_id: int | None,
+    locale: str,
+    text: str,
+    age_band: AgeBand | None,
+    child_hash: str,
+    idempotency_key: str,
+) -> SubmitResult:
+    """Store a child's idea as PENDING with its screening result; one record per key."""
+    if not IDEMPOTENCY_KEY_RE.match(idempotency_key):
+        raise FeedbackError("bad_key")
+    existing = _by_key(idempotency_key)
+    if existing is not None:
+        return _replay(existing, child_hash)
+    body = clean_idea_text(text)
+    try:
+        result = screen_text(body, locale)
+    except Exception:  # broken rules must never lose a child's words: store, and look first
+        logger.exception("Screening failed; storing the idea as urgent for a human to read")
+        result = ScreeningResult(locale, True, PRIORITY_URGENT, (), body)
+    screening = result.as_dict()
+    if not result.flags and result.urgent:
+        screening["flags"] = ["screening_failed"]
+    del screening["redacted"]  # kept in its own column, deleted with the text
+    submission = Submission(
+        public_id=uuid.uuid4().hex,
+        plan_id=plan_id,
+        section_id=section_id,
+        locale=locale,
+        age_band=age_band,
+        body=body,
+        status=SubmissionStatus.PENDING,
+        priority=result.priority,
+        screening=screening,
+        suggested_redaction=result.redacted if result.redacted != body else None,
+        child_token_hash=child_hash,
+        idempotency_key=idempotency_key,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(submission)
+    except IntegrityError:
+        # Two requests with one key raced; the other one won. Show the child that record.
+        existing = _by_key(idempotency_key)
+        if existing is None:
+            raise
+        return _replay(existing, child_hash)
+    return SubmitResult(submission, created=True)
+
+
+def _by_key(key: str) -> Submission | None:
+    return db.session.scalar(select(Submission).where(Submission.idempotency_key == key))
+
+
+def _replay(existing: Submission, child_hash: str) -> SubmitResult:
+    if existing.child_token_hash != child_hash:
+        raise FeedbackError("bad_key")  # someone else's key: never reveal their submission
+    return SubmitResult(existing, created=False)
+
+
+def set_reaction(
+    *, section_id: int, child_hash: str, kind: ReactionKind, locale: str, age_band: AgeBand | None
+) -> Reaction:
+    """Record or change this child's reaction to a part."""
+    reaction = db.session.scalar(
+        select(Reaction).where(
+            Reaction.section_id == section_id, Reaction.child_token_hash == child_hash
+        )
+    )
+    if reaction is None:
+        reaction = Reaction(section_id=section_id, child_token_hash=child_hash)
+        db.session.add(reaction)
+    reaction.kind, reaction.locale, reaction.age_band = kind, locale, age_band
+    return reaction
+
+
+def current_reaction(section_id: int, child_hash: str | None) -> ReactionKind | None:
+    if child_hash is None:
+        return None
+    return db.session.scalar(
+        select(Reaction.kind).where(
+            Reaction.section_id == section_id, Reaction.child_token_hash == child_hash
+        )
+    )
+
+
+def find_own_submission(public_id: str, child_hash: str | None) -> Submission | None:
+    """The child's own submission, or None: another child's id looks exactly like a wrong id."""
+    if child_hash is None or not IDEMPOTENCY_KEY_RE.match(public_id):
+        return None
+    return db.session.scalar(
+        select(Submission).where(
+            Submission.public_id == public_id,
+            Submission.child_token_hash == child_hash,
+            Submission.withdrawn_at.is_(None),
+        )
+    )
+
+
+def list_own_submissions(child_hash: str | None) -> list[Submission]:
+    if child_hash is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Submission)
+            .where(Submission.child_token_hash == child_hash, Submission.withdrawn_at.is_(None))
+            .order_by(Submission.created_at.desc(), Submission.id.desc())
+        )
+    )
+
+
+def withdraw_submission(submission: Submission, *, now: datetime | None = None) -> None:
+    """Take an idea back. Its text is deleted at once, unless screening saw a possible danger:
+    then a safeguarding lead may still read it (the child is told so, never promised secrecy)
+    and the retention job deletes it later."""
+    now = now or utcnow()
+    submission.status = SubmissionStatus.WITHDRAWN
+    submission.withdrawn_at = now
+    if not submission.is_urgent:
+        submission.delete_text(now)
+
+
+def approved_ideas(section_id: int | None, plan_id: int, limit: int = 20) -> list[Submission]:
+    """Ideas an adult approved, newest first; only ``published_body`` is ever shown."""
+    query = select(Submission).where(
+        Submission.plan_id == plan_id,
+        Submission.status == SubmissionStatus.APPROVED,
+        Submission.published_body.is_not(None),
+    )
+    query = query.where(
+        Submission.section_id == section_id
+        if section_id is not None
+        else Submission.section_id.is_(None)
+    )
+    return list(
+        db.session.scalars(query.order_by(Submission.decided_at.desc()).limit(limit))
+    )
+
+
+def purge_expired_texts(days: int, *, now: datetime | None = None) -> int:
+    """Delete the words of rejected and withdrawn ideas older than ``days``; returns how many."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=days)
+    expired = db.session.scalars(
+        select(Submission).where(
+            Submission.status.in_([SubmissionStatus.REJECTED, SubmissionStatus.WITHDRAWN]),
+            Submission.text_deleted_at.is_(None),
+            func.coalesce(Submission.withdrawn_at, Submission.decided_at, Submission.created_at)
+            < cutoff,
+        )
+    ).all()
+    for submission in expired:
+        submission.delete_text(now)
+    return len(expired)

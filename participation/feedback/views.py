@@ -1,0 +1,247 @@
+"""Children's side of feedback: react, write, see "my ideas", withdraw, finish on a shared tablet."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response as BaseResponse
+
+from participation.db import db
+from participation.extensions import limiter
+from participation.feedback import identity
+from participation.feedback.errors import register_error_pages
+from participation.feedback.forms import ConfirmForm, IdeaForm, ReactionForm
+from participation.feedback.models import ReactionKind
+from participation.feedback.services import (
+    FeedbackError,
+    approved_ideas,
+    current_reaction,
+    find_own_submission,
+    list_own_submissions,
+    new_idempotency_key,
+    set_reaction,
+    submit_idea,
+    withdraw_submission,
+)
+from participation.plans.queries import PlanView, SectionView, get_plan_view
+
+bp = Blueprint("feedback", __name__)
+
+def child_rate_key() -> str:
+    """Rate-limit key for one child: their token's hash (the token is made here if this is
+    their first send, so the first send already counts)."""
+    child = identity.current_child_hash(create=True)
+    return f"child:{child[:32] if child else ''}"
+
+
+def _idea_limits() -> str:
+    return str(current_app.config["IDEA_LIMITS"])
+
+
+def _idea_address_limits() -> str:
+    return str(current_app.config["IDEA_LIMITS_PER_ADDRESS"])
+
+
+def _reaction_limits() -> str:
+    return str(current_app.config["REACTION_LIMITS"])
+
+
+def _plan_part(lang_code: str, slug: str) -> tuple[PlanView, SectionView]:
+    plan = get_plan_view(lang_code)
+    part = plan.section(slug) if plan else None
+    if plan is None or part is None:
+        abort(404)
+    return plan, part
+
+
+def new_idea_form(**data: object) -> IdeaForm:
+    """A blank idea form with a fresh idempotency key and the child's last age answer."""
+    form = IdeaForm(formdata=None, **data)
+    form.idempotency_key.data = form.idempotency_key.data or new_idempotency_key()
+    form.age_band.data = form.age_band.data or identity.remembered_age_band()
+    return form
+
+
+def render_feedback_panel(plan: PlanView, part: SectionView) -> Markup:
+    """The reactions, the idea form and other children's approved ideas under a part."""
+    section_id = plan.section_ids[part.slug]
+    child = identity.current_child_hash()
+    return Markup(  # noqa: S704 - a template render, autoescaped
+        render_template(
+            "feedback/_panel.html",
+            plan=plan,
+            part=part,
+            reaction_form=ReactionForm(formdata=None),
+            chosen=current_reaction(section_id, child),
+            form=new_idea_form(),
+            ideas=approved_ideas(section_id, plan.id),
+        )
+    )
+
+
+@bp.post("/<locale:lang_code>/plan/<slug>/reaction")
+@limiter.limit(_reaction_limits, key_func=child_rate_key)
+def react(lang_code: str, slug: str) -> BaseResponse:
+    """Record a one-tap reaction, then go back to the part."""
+    plan, part = _plan_part(lang_code, slug)
+    form = ReactionForm()
+    if form.validate_on_submit():
+        set_reaction(
+            section_id=plan.section_ids[slug],
+            child_hash=identity.current_child_hash(create=True),  # type: ignore[arg-type]
+            kind=ReactionKind(form.reaction.data),
+            locale=lang_code,
+            age_band=identity.remembered_age_band_enum(),
+        )
+        db.session.commit()
+        flash(form.reaction.data, "reaction")
+    return redirect(url_for("plans.section", lang_code=lang_code, slug=slug, _anchor="react"))
+
+
+def _send(lang_code: str, plan: PlanView, part: SectionView | None, form: IdeaForm) -> BaseResponse:
+    """Shared by ideas on a part and "something missing?" ideas."""
+    child = identity.current_child_hash(create=True)
+    assert child is not None
+    age_band = form.chosen_age_band()
+    identity.remember_age_band(age_band)
+    try:
+        result = submit_idea(
+            plan_id=plan.id,
+            section_id=plan.section_ids[part.slug] if part else None,
+            locale=lang_code,
+            text=form.body.data or "",
+            age_band=age_band,
+            child_hash=child,
+            idempotency_key=form.idempotency_key.data or "",
+        )
+        db.session.commit()
+    except FeedbackError as error:
+        db.session.rollback()
+        if error.code == "bad_key":
+            form.idempotency_key.data = new_idempotency_key()
+        return _write_page(lang_code, plan, part, form, error.code, 422)
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("Could not store an idea")
+        return _write_page(lang_code, plan, part, form, "server", 503)
+    return redirect(
+        url_for("feedback.sent", lang_code=lang_code, public_id=result.submission.public_id)
+    )
+
+
+def _write_page(
+    lang_code: str, plan: PlanView, part: SectionView | None, form: IdeaForm, error: str | None,
+    status: int = 200,
+) -> Response:
+    """The idea form on a page of its own: used for "something missing?" and to show a child
+    their own words back after any problem."""
+    html = render_template("feedback/write.html", plan=plan, part=part, form=form, error=error)
+    return make_response(html, status)
+
+
+@bp.post("/<locale:lang_code>/plan/<slug>/ideas")
+@limiter.limit(_idea_limits, key_func=child_rate_key)
+@limiter.limit(_idea_address_limits)
+def send_idea(lang_code: str, slug: str) -> BaseResponse:
+    """Store an idea about a part (pending until an adult approves it)."""
+    plan, part = _plan_part(lang_code, slug)
+    form = IdeaForm()
+    if not form.validate_on_submit():
+        return _write_page(lang_code, plan, part, form, "form", 422)
+    return _send(lang_code, plan, part, form)
+
+
+@bp.route("/<locale:lang_code>/missing", methods=["GET", "POST"])
+@limiter.limit(_idea_limits, key_func=child_rate_key, methods=["POST"])
+@limiter.limit(_idea_address_limits, methods=["POST"])
+def missing(lang_code: str) -> BaseResponse:
+    """ "Something missing?": an idea not tied to any part."""
+    plan = get_plan_view(lang_code)
+    if plan is None:
+        abort(404)
+    if request.method == "GET":
+        return _write_page(lang_code, plan, None, new_idea_form(), None)
+    form = IdeaForm()
+    if not form.validate_on_submit():
+        return _write_page(lang_code, plan, None, form, "form", 422)
+    return _send(lang_code, plan, None, form)
+
+
+@bp.get("/<locale:lang_code>/ideas/<public_id>/sent")
+def sent(lang_code: str, public_id: str) -> str:
+    """A kind confirmation; help right away if screening thinks the child may be unsafe."""
+    submission = find_own_submission(public_id, identity.current_child_hash())
+    if submission is None:
+        abort(404)
+    plan = get_plan_view(lang_code)
+    part = plan.section_by_id(submission.section_id) if plan else None
+    helpline = current_app.config["HELPLINES"].get(lang_code)
+    return render_template(
+        "feedback/sent.html", submission=submission, part=part, helpline=helpline
+    )
+
+
+@bp.get("/<locale:lang_code>/my-ideas")
+def my_ideas(lang_code: str) -> str:
+    """Everything this child sent, with where each idea stands."""
+    plan = get_plan_view(lang_code)
+    submissions = list_own_submissions(identity.current_child_hash())
+    return render_template("feedback/my_ideas.html", plan=plan, submissions=submissions)
+
+
+@bp.route("/<locale:lang_code>/my-ideas/<public_id>/withdraw", methods=["GET", "POST"])
+def withdraw(lang_code: str, public_id: str) -> BaseResponse | str:
+    """Ask "are you sure?", then delete the idea's words."""
+    submission = find_own_submission(public_id, identity.current_child_hash())
+    if submission is None:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        withdraw_submission(submission)
+        db.session.commit()
+        flash("withdrawn", "my-ideas")
+        return redirect(url_for("feedback.my_ideas", lang_code=lang_code))
+    return render_template("feedback/withdraw.html", submission=submission, form=form)
+
+
+@bp.route("/<locale:lang_code>/finish", methods=["GET", "POST"])
+def finish(lang_code: str) -> BaseResponse | str:
+    """ "I'm finished": forget this child so the next one starts fresh on a shared tablet."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        identity.forget_child()
+        response = make_response(render_template("feedback/finished.html"))
+        for name in ("read_parts", "lang", current_app.config["SESSION_COOKIE_NAME"]):
+            response.delete_cookie(name)
+        # Ask the browser to drop drafts and everything else it kept for this site too.
+        response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+        return response
+    return render_template("feedback/finish.html", form=form, auto=request.args.get("auto") == "1")
+
+
+@bp.get("/<locale:lang_code>/help")
+def help_page(lang_code: str) -> str:
+    """Where to get help now, always one tap away."""
+    helpline = current_app.config["HELPLINES"].get(lang_code)
+    return render_template("feedback/help.html", helpline=helpline)
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint, the panel under each part and the child-friendly error pages."""
+    app.register_blueprint(bp)
+    app.extensions["part_panels"].append(render_feedback_panel)
+    app.before_request(identity.expire_idle_child)
+    register_error_pages(app)

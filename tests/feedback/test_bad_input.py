@@ -1,0 +1,123 @@
+"""Bad input gets kind words, the child's own text back, and never runs as code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from participation.db import db
+from participation.extensions import limiter
+from participation.feedback.models import Submission
+from participation.plans.content import PlanContent
+from tests.conftest import ROOT
+from tests.feedback.helpers import Child
+
+BLNS = ROOT.parent / "shared" / "data" / "blns" / "blns.json"
+
+
+@pytest.fixture
+def child(client: object, demo_plan: PlanContent) -> Child:
+    return Child(client)  # type: ignore[arg-type]
+
+
+def stored(app: Flask) -> list[str | None]:
+    with app.app_context():
+        return list(db.session.scalars(select(Submission.body).order_by(Submission.id)))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Your idea is empty."),
+        ("   \n\t  ", "Your idea is empty."),
+        ("\x00\x01\x07", "Your idea is empty."),
+        ("a" * 1001, "Your idea is a bit long."),
+    ],
+)
+def test_kind_refusals_keep_the_words(app: Flask, child: Child, text: str, message: str) -> None:
+    response = child.send("vision", text)
+    assert response.status_code == 422
+    assert message in child.page
+    assert 'role="alert"' in child.page
+    assert stored(app) == []
+    if text.strip() and "\x00" not in text:
+        assert text in child.page  # the child's words come back in the box
+
+
+def test_control_characters_are_removed_but_emoji_and_rtl_kept(app: Flask, child: Child) -> None:
+    text = "Je veux 🌍🧒🏽 plus de parcs\x07 ‏مرحبا שלום\u202e ok"
+    child.send("vision", text)
+    [body] = stored(app)
+    assert body == "Je veux 🌍🧒🏽 plus de parcs مرحبا שלום ok"
+
+
+def test_html_and_script_are_shown_escaped(app: Flask, child: Child) -> None:
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    child.send("vision", payload)
+    assert stored(app) == [payload]  # stored as typed; escaping happens on output
+    child.get("/en/my-ideas")
+    assert "<script>alert" not in child.page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in child.page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in child.page
+
+
+@pytest.mark.parametrize("csrf", ["forged-token", ""])
+def test_bad_csrf_token_refused_with_words_back(app: Flask, child: Child, csrf: str) -> None:
+    response = child.send("vision", "My words must survive", csrf=csrf)
+    assert response.status_code == 400
+    assert "My words must survive" in child.page
+    assert "press Send again" in child.page
+    assert stored(app) == []
+    # The page it shows has a fresh token: pressing Send again works.
+    assert child.client.post(
+        "/en/plan/vision/ideas",
+        data={"csrf_token": child.csrf, "idempotency_key": child.key, "body": "My words must survive"},
+    ).status_code == 302
+
+
+def test_bad_csrf_on_other_forms(app: Flask, child: Child) -> None:
+    assert child.client.post("/en/plan/vision/reaction", data={"reaction": "agree"}).status_code == 400
+    assert child.client.post("/en/finish", data={"csrf_token": "nope"}).status_code == 400
+
+
+def test_bad_idempotency_key_and_age_band(app: Flask, child: Child) -> None:
+    assert child.send("vision", "hello", key="not-a-key").status_code == 422
+    child.open_part("vision")
+    response = child.client.post("/en/plan/vision/ideas", data={
+        "csrf_token": child.csrf, "idempotency_key": child.key, "body": "hi", "age_band": "99"})
+    assert response.status_code == 422
+    assert stored(app) == []
+
+
+def test_unknown_part_or_locale(child: Child) -> None:
+    child.open_part("vision")
+    assert child.client.post("/en/plan/nope/ideas", data={"csrf_token": child.csrf}).status_code == 404
+    assert child.client.post("/de/plan/vision/ideas", data={"csrf_token": child.csrf}).status_code == 404
+
+
+def test_too_many_sends_get_a_friendly_wait(app: Flask, child: Child) -> None:
+    for number in range(5):
+        assert child.send("vision", f"idea {number}").status_code == 302
+    response = child.send("vision", "one too many")
+    assert response.status_code == 429
+    assert "Wait one minute" in child.page and "one too many" in child.page
+    assert response.headers["Retry-After"] == "60"
+    assert len(stored(app)) == 5
+
+
+def test_naughty_strings_never_break_the_page(app: Flask, child: Child,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    if not BLNS.exists():
+        pytest.skip(f"{BLNS} not found (shared/ sits beside the repository)")
+    strings = [s for s in json.loads(BLNS.read_text(encoding="utf-8")) if s.strip()]
+    monkeypatch.setattr(limiter, "enabled", False)
+    for text in strings[::7]:  # a spread of ~75 of the 500+ strings keeps this quick
+        response = child.send("vision", text[:1000])
+        assert response.status_code in (302, 422), (text, response.status_code)
+    child.get("/en/my-ideas")
+    assert child.page.count('class="my-idea status') == len(stored(app))
+    assert "<script>" not in child.page.split("<main", 1)[1]
