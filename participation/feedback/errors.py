@@ -11,7 +11,6 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from participation.feedback.forms import IdeaForm
-from participation.feedback.services import new_idempotency_key
 from participation.i18n import select_locale
 from participation.plans.queries import get_plan_view
 
@@ -26,10 +25,8 @@ def _words_back(error: str, status: int) -> Response | None:
     if plan is None:
         return None
     part = plan.section((request.view_args or {}).get("slug", ""))
-    form = IdeaForm()  # bound to the posted data: the words come back
-    if not form.idempotency_key.data:
-        form.idempotency_key.data = new_idempotency_key()
-    html = render_template("feedback/write.html", plan=plan, part=part, form=form, error=error)
+    values = IdeaForm(meta={"csrf": False}).values()  # the posted words come back
+    html = render_template("feedback/write.html", plan=plan, part=part, values=values, error=error)
     return make_response(html, status)
 
 

@@ -2,48 +2,73 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from dataclasses import dataclass
+
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from wtforms import HiddenField, RadioField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from participation.feedback.models import AgeBand, ReactionKind
-from participation.feedback.services import MAX_IDEA_LENGTH
+from participation.templating import hole
+from participation.feedback.services import MAX_IDEA_LENGTH, new_idempotency_key
 
-AGE_BAND_CHOICES = [
-    SelectChoice(AgeBand.AGE_8_10.value, _l("8 to 10")),
-    SelectChoice(AgeBand.AGE_11_13.value, _l("11 to 13")),
-    SelectChoice(AgeBand.AGE_14_17.value, _l("14 to 17")),
-    # Translators: the age question's "prefer not to say" answer.
-    SelectChoice("none", _l("I'd rather not say")),
-]
+# Values only: the labels are written in templates/macros/feedback.html, where translation is
+# cheap (lazy strings cost a full Flask-Babel lookup each time a page renders them).
+AGE_BAND_VALUES = [band.value for band in AgeBand] + ["none"]  # "none": I'd rather not say
+REACTION_VALUES = [kind.value for kind in ReactionKind]
 
-REACTION_LABELS = {
-    ReactionKind.AGREE: _l("I agree"),
-    ReactionKind.UNSURE: _l("I'm not sure"),
-    ReactionKind.DISAGREE: _l("I disagree"),
-    ReactionKind.CONFUSED: _l("I don't understand"),
-}
+
+@dataclass(frozen=True)
+class IdeaValues:
+    """What the idea form shows: the child's words, their age answer and the send's key."""
+
+    body: str
+    age_band: str | None
+    key: str
+
+    @property
+    def csrf(self) -> str:
+        return str(generate_csrf())
+
+    def checked(self, age_band: str) -> str:
+        return " checked" if self.age_band == age_band else ""
+
+
+class IdeaHoles(IdeaValues):
+    """The same form rendered once for every child, with holes for the per-request values."""
+
+    def __init__(self) -> None:
+        super().__init__("", None, hole("key"))
+
+    @property
+    def csrf(self) -> str:
+        return hole("csrf")
+
+    def checked(self, age_band: str) -> str:
+        return hole(f"checked:{age_band}")
 
 
 class IdeaForm(FlaskForm):  # type: ignore[misc]
     """An idea about one part (or about something missing). Validation of the text itself is
     done by the service, so the same kind messages apply however the text arrives."""
 
-    body = TextAreaField(_l("Your idea"), render_kw={"maxlength": MAX_IDEA_LENGTH, "rows": 5})
-    age_band = RadioField(_l("How old are you?"), choices=AGE_BAND_CHOICES, validators=[Optional()])
+    body = TextAreaField(render_kw={"maxlength": MAX_IDEA_LENGTH})
+    age_band = RadioField(choices=AGE_BAND_VALUES, validators=[Optional()])
     idempotency_key = HiddenField()
 
     def chosen_age_band(self) -> AgeBand | None:
         value = self.age_band.data
         return AgeBand(value) if value in {band.value for band in AgeBand} else None
 
+    def values(self) -> IdeaValues:
+        """The posted words, to show them back whatever went wrong."""
+        key = self.idempotency_key.data
+        return IdeaValues(self.body.data or "", self.age_band.data, key or new_idempotency_key())
+
 
 class ReactionForm(FlaskForm):  # type: ignore[misc]
-    reaction = RadioField(
-        choices=[SelectChoice(kind.value, label) for kind, label in REACTION_LABELS.items()]
-    )
+    reaction = RadioField(choices=REACTION_VALUES)
 
 
 class ConfirmForm(FlaskForm):  # type: ignore[misc]

@@ -9,12 +9,14 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_flashed_messages,
     make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as BaseResponse
@@ -23,11 +25,19 @@ from participation.db import db
 from participation.extensions import limiter
 from participation.feedback import identity
 from participation.feedback.errors import register_error_pages
-from participation.feedback.forms import ConfirmForm, IdeaForm, ReactionForm
+from participation.feedback.forms import (
+    AGE_BAND_VALUES,
+    REACTION_VALUES,
+    ConfirmForm,
+    IdeaForm,
+    IdeaHoles,
+    IdeaValues,
+    ReactionForm,
+)
+from participation.feedback.queries import SharedIdeasCache, shared_ideas_html
 from participation.feedback.models import ReactionKind
 from participation.feedback.services import (
     FeedbackError,
-    approved_ideas,
     current_reaction,
     find_own_submission,
     list_own_submissions,
@@ -67,29 +77,34 @@ def _plan_part(lang_code: str, slug: str) -> tuple[PlanView, SectionView]:
     return plan, part
 
 
-def new_idea_form(**data: object) -> IdeaForm:
-    """A blank idea form with a fresh idempotency key and the child's last age answer."""
-    form = IdeaForm(formdata=None, **data)
-    form.idempotency_key.data = form.idempotency_key.data or new_idempotency_key()
-    form.age_band.data = form.age_band.data or identity.remembered_age_band()
-    return form
+def blank_idea() -> IdeaValues:
+    """An empty idea form with a fresh idempotency key and the child's last age answer."""
+    return IdeaValues("", identity.remembered_age_band(), new_idempotency_key())
 
 
-def render_feedback_panel(plan: PlanView, part: SectionView) -> Markup:
-    """The reactions, the idea form and other children's approved ideas under a part."""
-    section_id = plan.section_ids[part.slug]
-    child = identity.current_child_hash()
-    return Markup(  # noqa: S704 - a template render, autoescaped
-        render_template(
-            "feedback/_panel.html",
-            plan=plan,
-            part=part,
-            reaction_form=ReactionForm(formdata=None),
-            chosen=current_reaction(section_id, child),
-            form=new_idea_form(),
-            ideas=approved_ideas(section_id, plan.id),
-        )
-    )
+class FeedbackPanel:
+    """Reactions, the idea form and other children's approved ideas under each part.
+
+    The HTML is the same for every child except a CSRF token, an idempotency key, which
+    answers are selected, a thank-you notice and the shared ideas: those are holes.
+    """
+
+    def skeleton(self, plan: PlanView, part: SectionView) -> str:
+        return render_template("feedback/_panel.html", part=part, values=IdeaHoles())
+
+    def holes(self, plan: PlanView, part: SectionView) -> dict[str, str]:
+        section_id = plan.section_ids[part.slug]
+        chosen = current_reaction(section_id, identity.current_child_hash())
+        age_band = identity.remembered_age_band()
+        notice = get_flashed_messages(category_filter=["reaction"])
+        return {
+            "csrf": str(generate_csrf()),
+            "key": new_idempotency_key(),
+            "notice": render_template("feedback/_reaction_notice.html") if notice else "",
+            "shared_ideas": shared_ideas_html(plan.id, section_id, plan.locale),
+            **{f"pressed:{v}": "true" if chosen == v else "false" for v in REACTION_VALUES},
+            **{f"checked:{v}": " checked" if age_band == v else "" for v in AGE_BAND_VALUES},
+        }
 
 
 @bp.post("/<locale:lang_code>/plan/<slug>/reaction")
@@ -130,25 +145,26 @@ def _send(lang_code: str, plan: PlanView, part: SectionView | None, form: IdeaFo
         db.session.commit()
     except FeedbackError as error:
         db.session.rollback()
+        values = form.values()
         if error.code == "bad_key":
-            form.idempotency_key.data = new_idempotency_key()
-        return _write_page(lang_code, plan, part, form, error.code, 422)
+            values = IdeaValues(values.body, values.age_band, new_idempotency_key())
+        return _write_page(plan, part, values, error.code, 422)
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("Could not store an idea")
-        return _write_page(lang_code, plan, part, form, "server", 503)
+        return _write_page(plan, part, form.values(), "server", 503)
     return redirect(
         url_for("feedback.sent", lang_code=lang_code, public_id=result.submission.public_id)
     )
 
 
 def _write_page(
-    lang_code: str, plan: PlanView, part: SectionView | None, form: IdeaForm, error: str | None,
+    plan: PlanView, part: SectionView | None, values: IdeaValues, error: str | None,
     status: int = 200,
 ) -> Response:
     """The idea form on a page of its own: used for "something missing?" and to show a child
     their own words back after any problem."""
-    html = render_template("feedback/write.html", plan=plan, part=part, form=form, error=error)
+    html = render_template("feedback/write.html", plan=plan, part=part, values=values, error=error)
     return make_response(html, status)
 
 
@@ -160,7 +176,7 @@ def send_idea(lang_code: str, slug: str) -> BaseResponse:
     plan, part = _plan_part(lang_code, slug)
     form = IdeaForm()
     if not form.validate_on_submit():
-        return _write_page(lang_code, plan, part, form, "form", 422)
+        return _write_page(plan, part, form.values(), "form", 422)
     return _send(lang_code, plan, part, form)
 
 
@@ -173,10 +189,10 @@ def missing(lang_code: str) -> BaseResponse:
     if plan is None:
         abort(404)
     if request.method == "GET":
-        return _write_page(lang_code, plan, None, new_idea_form(), None)
+        return _write_page(plan, None, blank_idea(), None)
     form = IdeaForm()
     if not form.validate_on_submit():
-        return _write_page(lang_code, plan, None, form, "form", 422)
+        return _write_page(plan, None, form.values(), "form", 422)
     return _send(lang_code, plan, None, form)
 
 
@@ -242,6 +258,8 @@ def help_page(lang_code: str) -> str:
 def init_app(app: Flask) -> None:
     """Register the blueprint, the panel under each part and the child-friendly error pages."""
     app.register_blueprint(bp)
-    app.extensions["part_panels"].append(render_feedback_panel)
+    app.extensions["part_panels"].append(FeedbackPanel())
+    app.extensions["shared_ideas"] = SharedIdeasCache()
+    app.jinja_env.globals.update(age_band_values=AGE_BAND_VALUES, reaction_values=REACTION_VALUES)
     app.before_request(identity.expire_idle_child)
     register_error_pages(app)

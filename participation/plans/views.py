@@ -13,11 +13,14 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from participation.i18n import preferred_locale
 from participation.plans.progress import mark_read, read_slugs
-from participation.plans.queries import PlanView, get_plan_view, plan_cache
+from participation.plans.panels import PartPanel
+from participation.plans.queries import PlanView, SectionView, get_plan_view, plan_cache
+from participation.templating import fill_holes
 
 bp = Blueprint("plans", __name__)
 
@@ -53,20 +56,20 @@ def section(lang_code: str, slug: str) -> Response:
     if part is None:
         abort(404)
     slugs = [s.slug for s in plan.sections]
-    before, after = plan.neighbours(slug)
-    article = plan_cache().fragment(
-        lang_code, f"part:{slug}", lambda: render_template("plans/_part.html", plan=plan, part=part)
-    )
-    # Higher domains (feedback) add their panels below the text; plans does not import them.
-    panels = [render_panel(plan, part) for render_panel in current_app.extensions["part_panels"]]
-    response = make_response(
-        render_template(
-            "plans/section.html", part=part, article=article, panels=panels, before=before,
-            after=after,
-        )
-    )
+    panels: list[PartPanel] = current_app.extensions["part_panels"]
+    page = plan_cache().fragment(lang_code, f"part:{slug}", lambda: _render_part(plan, part, panels))
+    values = {name: value for panel in panels for name, value in panel.holes(plan, part).items()}
+    response = make_response(fill_holes(page, values))
     mark_read(response, read_slugs(request, slugs), slug, slugs)
     return response
+
+
+def _render_part(plan: PlanView, part: SectionView, panels: list[PartPanel]) -> str:
+    before, after = plan.neighbours(part.slug)
+    return render_template(
+        "plans/section.html", plan=plan, part=part, before=before, after=after,
+        panels=[Markup(panel.skeleton(plan, part)) for panel in panels],  # noqa: S704
+    )
 
 
 @bp.get("/<locale:lang_code>/words")

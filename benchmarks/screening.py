@@ -1,0 +1,67 @@
+"""Screening quality on the held-out labelled set, and its speed on 1,000-character texts.
+
+    python benchmarks/screening.py [--repeat 2000]
+
+Prints, per language: cases, urgent recall, ordinary texts wrongly urgent, personal-details
+recall (and false alarms), then the mean and 99th-percentile time to screen a 1,000-character
+text. Targets: recall >= 95%, wrongly urgent <= 5%, personal recall >= 90%, well under 1 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from pathlib import Path
+
+from participation.screening.evaluation import evaluate, load_cases
+from participation.screening.services import screen_text
+
+CASES = Path(__file__).resolve().parent.parent / "tests" / "screening" / "cases"
+
+
+def thousand_char_texts(cases: list[str], count: int, seed: int = 7) -> list[str]:
+    """Texts of exactly 1,000 characters made by joining random labelled cases."""
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        parts: list[str] = []
+        while sum(len(p) + 1 for p in parts) < 1000:
+            parts.append(rng.choice(cases))
+        texts.append(" ".join(parts)[:1000])
+    return texts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=2000)
+    args = parser.parse_args()
+    print(f"{'locale':<6} {'cases':>5} {'urgent recall':>14} {'wrongly urgent':>15} "
+          f"{'personal recall':>16} {'personal false':>15} {'mean ms':>8} {'p99 ms':>7}")
+    for locale in ("fr", "en", "es"):
+        cases = load_cases(CASES / f"{locale}.yaml")
+        report = evaluate(cases, locale)
+        texts = thousand_char_texts([c.text for c in cases], args.repeat)
+        screen_text(texts[0], locale)  # compile the rules first
+        timings = []
+        for text in texts:
+            start = time.perf_counter()
+            screen_text(text, locale)
+            timings.append((time.perf_counter() - start) * 1000)
+        timings.sort()
+        p99 = timings[int(len(timings) * 0.99) - 1]
+        print(
+            f"{locale:<6} {report.cases:>5} "
+            f"{report.urgent_found:>3}/{report.urgent:<3} {report.urgent_recall:>6.1%} "
+            f"{report.wrongly_urgent:>3}/{report.not_urgent:<3} {report.false_urgent_rate:>6.1%} "
+            f"{report.personal_found:>3}/{report.personal:<3} {report.personal_recall:>7.1%} "
+            f"{report.personal_false:>10}/{report.cases - report.personal:<4} "
+            f"{statistics.mean(timings):>8.3f} {p99:>7.3f}"
+        )
+        for mistake in report.mistakes:
+            print("   ", mistake)
+
+
+if __name__ == "__main__":
+    main()
