@@ -71,8 +71,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from participation.plans.cli import commands as plan_commands
     from participation.feedback.cli import commands as feedback_commands
+    from participation.plans.cli import commands as plan_commands
     from participation.screening.cli import commands as screening_commands
 
     for command in (*plan_commands, *screening_commands, *feedback_commands):

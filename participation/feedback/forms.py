@@ -10,8 +10,8 @@ from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import Optional
 
 from participation.feedback.models import AgeBand, ReactionKind
-from participation.templating import hole
 from participation.feedback.services import MAX_IDEA_LENGTH, new_idempotency_key
+from participation.templating import hole
 
 # Values only: the labels are written in templates/macros/feedback.html, where translation is
 # cheap (lazy strings cost a full Flask-Babel lookup each time a page renders them).

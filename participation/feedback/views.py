@@ -1,4 +1,4 @@
-"""Children's side of feedback: react, write, see "my ideas", withdraw, finish on a shared tablet."""
+"""Children's side of feedback: react, write, see "my ideas", withdraw, finish on a tablet."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -34,8 +33,8 @@ from participation.feedback.forms import (
     IdeaValues,
     ReactionForm,
 )
-from participation.feedback.queries import SharedIdeasCache, shared_ideas_html
 from participation.feedback.models import ReactionKind
+from participation.feedback.queries import SharedIdeasCache, shared_ideas_html
 from participation.feedback.services import (
     FeedbackError,
     current_reaction,
@@ -111,7 +110,7 @@ class FeedbackPanel:
 @limiter.limit(_reaction_limits, key_func=child_rate_key)
 def react(lang_code: str, slug: str) -> BaseResponse:
     """Record a one-tap reaction, then go back to the part."""
-    plan, part = _plan_part(lang_code, slug)
+    plan, _ = _plan_part(lang_code, slug)
     form = ReactionForm()
     if form.validate_on_submit():
         set_reaction(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import (
-    current_app,
     Blueprint,
     Response,
     abort,
+    current_app,
     make_response,
     redirect,
     render_template,
@@ -17,8 +17,8 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from participation.i18n import preferred_locale
-from participation.plans.progress import mark_read, read_slugs
 from participation.plans.panels import PartPanel
+from participation.plans.progress import mark_read, read_slugs
 from participation.plans.queries import PlanView, SectionView, get_plan_view, plan_cache
 from participation.templating import fill_holes
 
@@ -57,7 +57,9 @@ def section(lang_code: str, slug: str) -> Response:
         abort(404)
     slugs = [s.slug for s in plan.sections]
     panels: list[PartPanel] = current_app.extensions["part_panels"]
-    page = plan_cache().fragment(lang_code, f"part:{slug}", lambda: _render_part(plan, part, panels))
+    page = plan_cache().fragment(
+        lang_code, f"part:{slug}", lambda: _render_part(plan, part, panels)
+    )
     values = {name: value for panel in panels for name, value in panel.holes(plan, part).items()}
     response = make_response(fill_holes(page, values))
     mark_read(response, read_slugs(request, slugs), slug, slugs)

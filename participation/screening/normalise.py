@@ -3,9 +3,10 @@
 Children write "jveu", "g envie de", "mi papa me pega" without accents, in capitals, with
 repeated letters. The canonical form is lowercase, without accents or punctuation, with single
 spaces between words, texting forms expanded from the language's substitution list, and letters
-repeated three or more times squeezed to one ("nooooon" -> "non", "hiiiits" -> "hits"; children
-stretch vowels for emphasis far more often than they triple a double consonant). Each canonical word keeps the
-span of the original word it came from, so a match can be shown and redacted in the original.
+repeated three or more times squeezed to one ("nooooon" -> "non", "hiiiits" -> "hits"):
+children stretch vowels for emphasis far more often than they triple a double consonant.
+Each canonical word keeps the span of the original word it came from, so a match can be shown
+and redacted in the original.
 """
 
 from __future__ import annotations
