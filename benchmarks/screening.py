@@ -4,7 +4,9 @@
 
 Prints, per language: cases, urgent recall, ordinary texts wrongly urgent, personal-details
 recall (and false alarms), then the mean and 99th-percentile time to screen a 1,000-character
-text. Targets: recall >= 95%, wrongly urgent <= 5%, personal recall >= 90%, well under 1 ms.
+text, for texts made of ordinary feedback cases and for texts made of all cases (about 40% of
+them disclosures: far denser in alarming words than real feedback). Targets: recall >= 95%,
+wrongly urgent <= 5%, personal recall >= 90%, well under 1 ms.
 """
 
 from __future__ import annotations
@@ -33,31 +35,40 @@ def thousand_char_texts(cases: list[str], count: int, seed: int = 7) -> list[str
     return texts
 
 
+def timings(texts: list[str], locale: str) -> tuple[float, float]:
+    """Mean and 99th percentile, in milliseconds."""
+    screen_text(texts[0], locale)  # compile the rules first
+    found = []
+    for text in texts:
+        start = time.perf_counter()
+        screen_text(text, locale)
+        found.append((time.perf_counter() - start) * 1000)
+    found.sort()
+    return statistics.mean(found), found[int(len(found) * 0.99) - 1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=2000)
     args = parser.parse_args()
     print(f"{'locale':<6} {'cases':>5} {'urgent recall':>14} {'wrongly urgent':>15} "
-          f"{'personal recall':>16} {'personal false':>15} {'mean ms':>8} {'p99 ms':>7}")
+          f"{'personal recall':>16} {'personal false':>15}   ms per 1,000 chars: "
+          f"ordinary mean/p99, all cases mean/p99")
     for locale in ("fr", "en", "es"):
         cases = load_cases(CASES / f"{locale}.yaml")
         report = evaluate(cases, locale)
-        texts = thousand_char_texts([c.text for c in cases], args.repeat)
-        screen_text(texts[0], locale)  # compile the rules first
-        timings = []
-        for text in texts:
-            start = time.perf_counter()
-            screen_text(text, locale)
-            timings.append((time.perf_counter() - start) * 1000)
-        timings.sort()
-        p99 = timings[int(len(timings) * 0.99) - 1]
+        ordinary = [c.text for c in cases if not c.urgent and not c.personal_info]
+        ordinary_mean, ordinary_p99 = timings(thousand_char_texts(ordinary, args.repeat), locale)
+        mixed_mean, mixed_p99 = timings(
+            thousand_char_texts([c.text for c in cases], args.repeat), locale
+        )
         print(
             f"{locale:<6} {report.cases:>5} "
             f"{report.urgent_found:>3}/{report.urgent:<3} {report.urgent_recall:>6.1%} "
             f"{report.wrongly_urgent:>3}/{report.not_urgent:<3} {report.false_urgent_rate:>6.1%} "
             f"{report.personal_found:>3}/{report.personal:<3} {report.personal_recall:>7.1%} "
             f"{report.personal_false:>10}/{report.cases - report.personal:<4} "
-            f"{statistics.mean(timings):>8.3f} {p99:>7.3f}"
+            f"  {ordinary_mean:.3f}/{ordinary_p99:.3f}, {mixed_mean:.3f}/{mixed_p99:.3f}"
         )
         for mistake in report.mistakes:
             print("   ", mistake)

@@ -46,6 +46,7 @@ from participation.feedback.services import (
     withdraw_submission,
 )
 from participation.plans.queries import PlanView, SectionView, get_plan_view
+from participation.screening.rules import load_rules
 
 bp = Blueprint("feedback", __name__)
 
@@ -256,6 +257,9 @@ def help_page(lang_code: str) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint, the panel under each part and the child-friendly error pages."""
+    # A broken rules file should stop a deployment at start-up, not surface on a child's send.
+    for locale in app.config["LANGUAGES"]:
+        load_rules(locale)
     app.register_blueprint(bp)
     app.extensions["part_panels"].append(FeedbackPanel())
     app.extensions["shared_ideas"] = SharedIdeasCache()

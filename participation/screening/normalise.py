@@ -15,6 +15,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _REPEATS_RE = re.compile(r"(.)\1{2,}")
@@ -22,8 +23,16 @@ _REPEATS_RE = re.compile(r"(.)\1{2,}")
 
 def fold(text: str) -> str:
     """Lowercase and strip accents: 'Père' -> 'pere', 'NIÑA' -> 'nina'."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=50_000)
+def _folded_word(word: str) -> str:
+    """A word folded and with stretched letters squeezed (cached: children reuse words)."""
+    return _REPEATS_RE.sub(r"\1", fold(word))
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,7 @@ def normalise(text: str, substitutions: dict[str, str]) -> Normalised:
     spans: list[tuple[int, int]] = []
     position = 0
     for match in _WORD_RE.finditer(text):
-        word = _REPEATS_RE.sub(r"\1", fold(match.group()))
+        word = _folded_word(match.group())
         word = substitutions.get(word, word)
         for piece in word.split():
             starts.append(position)

@@ -16,6 +16,9 @@ from typing import Any
 
 import yaml
 
+from participation.screening.normalise import fold
+from participation.screening.prefilter import PatternSet
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Possible disclosures of harm: any of these makes an item urgent.
@@ -45,8 +48,11 @@ class Rules:
     placeholder: str
     substitutions: dict[str, str]
     personal: tuple[PersonalPattern, ...]
-    harm: dict[str, re.Pattern[str]]  # category -> one compiled alternation
-    insults: re.Pattern[str] | None
+    personal_canonical: PatternSet  # named by kind
+    personal_original: PatternSet
+    harm: PatternSet  # named by category
+    insults: PatternSet
+    harm_categories: frozenset[str]
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -78,10 +84,6 @@ def _personal(entries: Any, where: str) -> list[PersonalPattern]:
     return patterns
 
 
-def _alternation(patterns: list[str], where: str) -> re.Pattern[str]:
-    for index, pattern in enumerate(patterns):
-        _compile(pattern, f"{where}[{index}]")  # report the culprit, not the whole alternation
-    return _compile("|".join(f"(?:{p})" for p in patterns), where)
 
 
 @cache
@@ -96,21 +98,31 @@ def load_rules(locale: str) -> Rules:
     substitutions = {str(k): str(v) for k, v in (data.get("substitutions") or {}).items()}
     personal = _personal(common.get("personal_info"), "common.yaml: personal_info")
     personal += _personal(data.get("personal_info"), f"{where}: personal_info")
-    harm: dict[str, re.Pattern[str]] = {}
+    harm: list[tuple[str, re.Pattern[str]]] = []
     for category, patterns in (data.get("harm") or {}).items():
         if category not in URGENT_CATEGORIES:
             raise RulesError(f"{where}: harm: unknown category {category!r}")
-        if patterns:
-            harm[category] = _alternation(list(patterns), f"{where}: harm.{category}")
+        for index, pattern in enumerate(patterns or []):
+            harm.append((category, _compile(pattern, f"{where}: harm.{category}[{index}]")))
     insult_data = data.get("insults") or {}
-    insult_patterns = [rf"\b{re.escape(word)}\b" for word in insult_data.get("words") or []]
-    insult_patterns += list(insult_data.get("patterns") or [])
-    insults = _alternation(insult_patterns, f"{where}: insults") if insult_patterns else None
+    insults = [
+        (INSULT, _compile(rf"\b{re.escape(fold(str(word)))}\b", f"{where}: insults.words"))
+        for word in insult_data.get("words") or []
+    ]
+    insults += [
+        (INSULT, _compile(pattern, f"{where}: insults.patterns[{index}]"))
+        for index, pattern in enumerate(insult_data.get("patterns") or [])
+    ]
     return Rules(
         locale=locale,
         placeholder=str(data.get("placeholder", "[…]")),
         substitutions=substitutions,
         personal=tuple(personal),
-        harm=harm,
-        insults=insults,
+        personal_canonical=PatternSet([(p.kind, p.regex) for p in personal if not p.on_original]),
+        personal_original=PatternSet(
+            [(p.kind, p.regex) for p in personal if p.on_original], ignore_case=True
+        ),
+        harm=PatternSet(harm),
+        insults=PatternSet(insults),
+        harm_categories=frozenset(category for category, _ in harm),
     )

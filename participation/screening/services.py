@@ -94,25 +94,22 @@ def screen_text(text: str, locale: str) -> ScreeningResult:
     canonical = normalise(text, rules.substitutions)
     flags: list[Flag] = []
 
-    for category, regex in rules.harm.items():
-        for match in regex.finditer(canonical.text):
-            start, end = canonical.original_span(*match.span())
-            flags.append(Flag(category, category, start, end, REASONS[category]))
+    for category, match in rules.harm.finditer(canonical.text):
+        start, end = canonical.original_span(*match.span())
+        flags.append(Flag(category, category, start, end, REASONS[category]))
 
     personal_spans: list[tuple[int, int]] = []
-    for pattern in rules.personal:
-        haystack = text if pattern.on_original else canonical.text
-        for match in pattern.regex.finditer(haystack):
+    for on_original, patterns in ((True, rules.personal_original), (False, rules.personal_canonical)):
+        for kind, match in patterns.finditer(text if on_original else canonical.text):
             span = match.span(1) if match.re.groups and match.group(1) else match.span()
-            if not pattern.on_original:
+            if not on_original:
                 span = canonical.original_span(*span)
             personal_spans.append(span)
-            flags.append(Flag(PERSONAL_INFO, pattern.kind, *span, REASONS[PERSONAL_INFO]))
+            flags.append(Flag(PERSONAL_INFO, kind, *span, REASONS[PERSONAL_INFO]))
 
-    if rules.insults is not None:
-        for match in rules.insults.finditer(canonical.text):
-            start, end = canonical.original_span(*match.span())
-            flags.append(Flag(INSULT, INSULT, start, end, REASONS[INSULT]))
+    for _category, match in rules.insults.finditer(canonical.text):
+        start, end = canonical.original_span(*match.span())
+        flags.append(Flag(INSULT, INSULT, start, end, REASONS[INSULT]))
 
     flags.sort(key=lambda flag: (flag.start, flag.end))
     urgent = any(flag.category in URGENT_CATEGORIES for flag in flags)
