@@ -99,7 +99,8 @@ def screen_text(text: str, locale: str) -> ScreeningResult:
         flags.append(Flag(category, category, start, end, REASONS[category]))
 
     personal_spans: list[tuple[int, int]] = []
-    for on_original, patterns in ((True, rules.personal_original), (False, rules.personal_canonical)):
+    sources = ((True, rules.personal_original), (False, rules.personal_canonical))
+    for on_original, patterns in sources:
         for kind, match in patterns.finditer(text if on_original else canonical.text):
             span = match.span(1) if match.re.groups and match.group(1) else match.span()
             if not on_original:
