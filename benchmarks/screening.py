@@ -2,7 +2,7 @@
 
     python benchmarks/screening.py [--repeat 2000]
 
-Prints, per language: cases, urgent recall, ordinary texts wrongly urgent, personal-details
+Prints, per language and labelled set (dev: seen by the rule writers; holdout: never): cases, urgent recall, ordinary texts wrongly urgent, personal-details
 recall (and false alarms), then the mean and 99th-percentile time to screen a 1,000-character
 text, for texts made of ordinary feedback cases and for texts made of all cases (about 40% of
 them disclosures: far denser in alarming words than real feedback). Targets: recall >= 95%,
@@ -51,11 +51,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=2000)
     args = parser.parse_args()
-    print(f"{'locale':<6} {'cases':>5} {'urgent recall':>14} {'wrongly urgent':>15} "
+    print(f"{'set':<14} {'cases':>5} {'urgent recall':>14} {'wrongly urgent':>15} "
           f"{'personal recall':>16} {'personal false':>15}   ms per 1,000 chars: "
           f"ordinary mean/p99, all cases mean/p99")
-    for locale in ("fr", "en", "es"):
-        cases = load_cases(CASES / f"{locale}.yaml")
+    for locale, label, path in [
+        (locale, label, folder / f"{locale}.yaml")
+        for locale in ("fr", "en", "es")
+        for label, folder in (("dev", CASES), ("holdout", CASES / "holdout"))
+    ]:
+        if not path.exists():
+            continue
+        cases = load_cases(path)
         report = evaluate(cases, locale)
         ordinary = [c.text for c in cases if not c.urgent and not c.personal_info]
         ordinary_mean, ordinary_p99 = timings(thousand_char_texts(ordinary, args.repeat), locale)
@@ -63,7 +69,7 @@ def main() -> None:
             thousand_char_texts([c.text for c in cases], args.repeat), locale
         )
         print(
-            f"{locale:<6} {report.cases:>5} "
+            f"{locale + ' ' + label:<14} {report.cases:>5} "
             f"{report.urgent_found:>3}/{report.urgent:<3} {report.urgent_recall:>6.1%} "
             f"{report.wrongly_urgent:>3}/{report.not_urgent:<3} {report.false_urgent_rate:>6.1%} "
             f"{report.personal_found:>3}/{report.personal:<3} {report.personal_recall:>7.1%} "

@@ -71,7 +71,7 @@ def test_the_whole_loop_on_a_shared_tablet(app: Flask, child: Visitor) -> None:
 def test_double_tap_on_send_makes_one_record(app: Flask, child: Visitor) -> None:
     page = child.page
     child.visit("/fr/plan/values")
-    page.get_by_label("Qu'est-ce que tu changerais ou ajouterais à cette partie ?").fill(
+    page.get_by_label("Que voudrais-tu changer ou ajouter dans cette partie ?").fill(
         "Plus de temps pour jouer.")
     page.get_by_role("button", name="Envoyer mon idée").dblclick()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Merci")

@@ -1,8 +1,10 @@
-"""Screening quality on a held-out, synthetic, labelled set (tests/screening/cases/*.yaml).
+"""Screening quality on synthetic, labelled sets written independently of the rules.
 
-The cases were written independently of the rules. Targets from the issue: urgent recall at
-least 95%, ordinary feedback wrongly marked urgent at most 5%, personal-details recall at least
-90%, per language. benchmarks/screening.py prints the same figures and the speed.
+``cases/<locale>.yaml`` was written first and has since been read by the people tuning the
+rules (a development set); ``cases/holdout/<locale>.yaml`` was written later and never shown to
+them. Targets from the issue, per language: urgent recall at least 95%, ordinary feedback wrongly
+marked urgent at most 5%, personal-details recall at least 90%. benchmarks/screening.py prints
+the figures per set and the speed.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ CASES = Path(__file__).parent / "cases"
 
 @pytest.mark.parametrize("locale", ["fr", "en", "es"])
 def test_screening_meets_targets(locale: str) -> None:
-    cases = load_cases(CASES / f"{locale}.yaml")
-    assert len(cases) >= 40
+    cases = load_cases(CASES / f"{locale}.yaml") + load_cases(CASES / "holdout" / f"{locale}.yaml")
+    assert len(cases) >= 120
     report = evaluate(cases, locale)
     misses = "\n".join(report.mistakes)
     assert report.urgent_recall >= 0.95, misses
