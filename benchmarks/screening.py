@@ -1,11 +1,12 @@
-"""Screening quality on the held-out labelled set, and its speed on 1,000-character texts.
+"""Screening quality on the labelled sets, and its speed on 1,000-character texts.
 
     python benchmarks/screening.py [--repeat 2000]
 
-Prints, per language and labelled set (dev: seen by the rule writers; holdout: never): cases, urgent recall, ordinary texts wrongly urgent, personal-details
-recall (and false alarms), then the mean and 99th-percentile time to screen a 1,000-character
-text, for texts made of ordinary feedback cases and for texts made of all cases (about 40% of
-them disclosures: far denser in alarming words than real feedback). Targets: recall >= 95%,
+Prints, per language and labelled set (dev: seen by the rule writers; holdout: never):
+cases, urgent recall, ordinary texts wrongly urgent, personal-details recall (and false
+alarms), then the mean and 99th-percentile time to screen a 1,000-character text, for texts
+made of ordinary feedback cases and for texts made of all cases (about 40% of them
+disclosures: far denser in alarming words than real feedback). Targets: recall >= 95%,
 wrongly urgent <= 5%, personal recall >= 90%, well under 1 ms.
 """
 
