@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -43,6 +43,15 @@ class Normalised:
     starts: tuple[int, ...]  # canonical start of each word, ascending
     ends: tuple[int, ...]
     original_spans: tuple[tuple[int, int], ...]
+    original_starts: tuple[int, ...]
+
+    def canonical_of(self, start: int, end: int) -> str:
+        """The canonical words that come from the original text's span [start, end)."""
+        first = bisect_left(self.original_starts, start)
+        last = bisect_left(self.original_starts, end) - 1
+        if last < first:
+            return ""
+        return self.text[self.starts[first]:self.ends[last]]
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of the canonical text back to the smallest covering span of the original."""
@@ -68,4 +77,6 @@ def normalise(text: str, substitutions: dict[str, str]) -> Normalised:
             ends.append(position)
             spans.append(match.span())
             position += 1  # the joining space
-    return Normalised(" ".join(parts), tuple(starts), tuple(ends), tuple(spans))
+    return Normalised(
+        " ".join(parts), tuple(starts), tuple(ends), tuple(spans), tuple(s for s, _ in spans)
+    )

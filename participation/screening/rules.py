@@ -2,7 +2,8 @@
 
 ``data/common.yaml`` holds language-independent personal details (emails, links, handles,
 phone numbers); ``data/<locale>.yaml`` holds a language's texting forms, personal-detail
-phrases, disclosure phrases per harm category and insults. The files are data, not code: a
+phrases, disclosure phrases per harm category and insults; ``data/<locale>.concern.yaml`` the
+weighted cue words of the wider net for indirect disclosures (see concern.py). The files are data, not code: a
 safeguarding lead extends them and reloads the app. See ``data/README.md``.
 """
 
@@ -16,15 +17,18 @@ from typing import Any
 
 import yaml
 
+from participation.screening.concern import ConcernRules
 from participation.screening.normalise import fold
 from participation.screening.prefilter import PatternSet
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Possible disclosures of harm: any of these makes an item urgent.
+# Worrying words adding up in one sentence (concern.py): urgent, without a precise category.
+POSSIBLE_HARM = "possible_harm"
 URGENT_CATEGORIES = (
     "suicide", "self_harm", "abuse", "sexual_abuse", "violence", "neglect", "exploitation",
-    "grooming",
+    "grooming", POSSIBLE_HARM,
 )
 PERSONAL_INFO = "personal_info"
 INSULT = "insult"
@@ -53,6 +57,7 @@ class Rules:
     harm: PatternSet  # named by category
     insults: PatternSet
     harm_categories: frozenset[str]
+    concern: ConcernRules | None
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -86,6 +91,13 @@ def _personal(entries: Any, where: str) -> list[PersonalPattern]:
 
 
 
+def _concern(data: Any, where: str) -> ConcernRules | None:
+    try:
+        return ConcernRules.from_data(data, where)
+    except ValueError as exc:
+        raise RulesError(str(exc)) from exc
+
+
 @cache
 def load_rules(locale: str) -> Rules:
     """The compiled rules for ``locale`` (cached for the life of the process)."""
@@ -95,6 +107,7 @@ def load_rules(locale: str) -> Rules:
         raise RulesError(f"{path}: no screening rules for locale {locale!r}")
     data = _load(path)
     where = path.name
+    concern_path = DATA_DIR / f"{locale}.concern.yaml"
     substitutions = {str(k): str(v) for k, v in (data.get("substitutions") or {}).items()}
     personal = _personal(common.get("personal_info"), "common.yaml: personal_info")
     personal += _personal(data.get("personal_info"), f"{where}: personal_info")
@@ -125,4 +138,5 @@ def load_rules(locale: str) -> Rules:
         harm=PatternSet(harm),
         insults=PatternSet(insults),
         harm_categories=frozenset(category for category, _ in harm),
+        concern=_concern(_load(concern_path) if concern_path.exists() else None, concern_path.name),
     )

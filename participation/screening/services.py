@@ -6,9 +6,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from participation.screening.normalise import normalise
+from participation.screening.concern import sentences
 from participation.screening.rules import (
     INSULT,
     PERSONAL_INFO,
+    POSSIBLE_HARM,
     URGENT_CATEGORIES,
     load_rules,
 )
@@ -28,6 +30,7 @@ REASONS = {
     "neglect": "May be neglected (food, care, home)",
     "exploitation": "May be exploited (work, money, trafficking)",
     "grooming": "May be being groomed or asked to keep secrets",
+    POSSIBLE_HARM: "Several worrying words together: may not be safe",
     PERSONAL_INFO: "Personal details that could identify a child",
     INSULT: "Insult or unkind words",
 }
@@ -111,6 +114,11 @@ def screen_text(text: str, locale: str) -> ScreeningResult:
     for _category, match in rules.insults.finditer(canonical.text):
         start, end = canonical.original_span(*match.span())
         flags.append(Flag(INSULT, INSULT, start, end, REASONS[INSULT]))
+
+    if rules.concern is not None and not any(f.category in URGENT_CATEGORIES for f in flags):
+        for start, end in sentences(text):
+            if rules.concern.score(canonical.canonical_of(start, end)) >= rules.concern.threshold:
+                flags.append(Flag(POSSIBLE_HARM, POSSIBLE_HARM, start, end, REASONS[POSSIBLE_HARM]))
 
     flags.sort(key=lambda flag: (flag.start, flag.end))
     urgent = any(flag.category in URGENT_CATEGORIES for flag in flags)
