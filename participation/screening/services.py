@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from participation.screening.normalise import normalise
 from participation.screening.concern import sentences
+from participation.screening.normalise import normalise
 from participation.screening.rules import (
     INSULT,
     PERSONAL_INFO,
