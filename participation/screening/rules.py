@@ -3,8 +3,8 @@
 ``data/common.yaml`` holds language-independent personal details (emails, links, handles,
 phone numbers); ``data/<locale>.yaml`` holds a language's texting forms, personal-detail
 phrases, disclosure phrases per harm category and insults; ``data/<locale>.concern.yaml`` the
-weighted cue words of the wider net for indirect disclosures (see concern.py). The files are data, not code: a
-safeguarding lead extends them and reloads the app. See ``data/README.md``.
+weighted cue words of the wider net for indirect disclosures (see concern.py). The files are
+data, not code: a safeguarding lead extends them and reloads the app. See ``data/README.md``.
 """
 
 from __future__ import annotations
