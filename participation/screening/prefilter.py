@@ -133,7 +133,18 @@ def required_literals(pattern: str) -> Literals:
         return None
 
 
-_DIGIT_RE = re.compile(r"\d")
+_DIGIT_RE = re.compile(r"\d+")
+
+
+def _merge(spans: Any) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping spans covering the same characters."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 # A match lies within this many characters of its literal: patterns describe one sentence
 # (the longest match on the labelled cases is 69 characters).
 WINDOW = 120
@@ -172,21 +183,24 @@ class PatternSet:
 
     def _windows(self, text: str) -> dict[int, list[tuple[int, int]]]:
         """For each pattern worth trying, the stretches of text where it could match."""
-        whole = [(0, len(text))]
-        windows: dict[int, list[tuple[int, int]]] = {n: list(whole) for n in self.always}
-        if self.need_digit and _DIGIT_RE.search(text):
-            windows.update({n: list(whole) for n in self.need_digit})
+        windows: dict[int, list[tuple[int, int]]] = {n: [(0, len(text))] for n in self.always}
+        if self.need_digit:
+            near_digits = _merge(
+                (max(0, m.start() - WINDOW), min(len(text), m.end() + WINDOW))
+                for m in _DIGIT_RE.finditer(text)
+            )
+            if near_digits:
+                windows.update({n: list(near_digits) for n in self.need_digit})
         if self.automaton is None:
             return windows
         haystack = text.lower() if self.ignore_case else text
+        found: dict[int, list[tuple[int, int]]] = {}
         for end, (length, numbers) in self.automaton.iter(haystack):
             span = (max(0, end + 1 - length - WINDOW), min(len(text), end + 1 + WINDOW))
             for number in numbers:
-                spans = windows.setdefault(number, [])
-                if spans and span[0] <= spans[-1][1]:
-                    spans[-1] = (spans[-1][0], max(spans[-1][1], span[1]))
-                else:
-                    spans.append(span)
+                found.setdefault(number, []).append(span)
+        for number, spans in found.items():
+            windows[number] = _merge([*windows.get(number, []), *spans])
         return windows
 
     def finditer(self, text: str) -> Iterator[tuple[str, re.Match[str]]]:

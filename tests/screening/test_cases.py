@@ -1,10 +1,13 @@
-"""Screening quality on synthetic, labelled sets written independently of the rules.
+"""Screening quality on synthetic, labelled sets, each written independently of the rules.
 
-``cases/<locale>.yaml`` was written first and has since been read by the people tuning the
-rules (a development set); ``cases/holdout/<locale>.yaml`` was written later and never shown to
-them. Targets from the issue, per language: urgent recall at least 95%, ordinary feedback wrongly
-marked urgent at most 5%, personal-details recall at least 90%. benchmarks/screening.py prints
-the figures per set and the speed.
+* ``cases/<locale>.yaml`` (dev) and ``cases/holdout/<locale>.yaml`` were written first; the
+  rules were then tuned while looking at their misses. Here the issue's targets must hold:
+  urgent recall >= 95%, ordinary feedback wrongly urgent <= 5%, personal-details recall >= 90%.
+* ``cases/final/<locale>.yaml`` was written after all tuning and is never used to tune: it is
+  the honest measure of texts the rules have not seen. Its floors are the figures measured
+  when it was added (urgent recall 78-83%, below the 95% target); raise them as rules improve.
+
+benchmarks/screening.py prints every figure and the speed.
 """
 
 from __future__ import annotations
@@ -16,14 +19,26 @@ import pytest
 from participation.screening.evaluation import evaluate, load_cases
 
 CASES = Path(__file__).parent / "cases"
+LOCALES = ["fr", "en", "es"]
 
 
-@pytest.mark.parametrize("locale", ["fr", "en", "es"])
-def test_screening_meets_targets(locale: str) -> None:
+@pytest.mark.parametrize("locale", LOCALES)
+def test_tuned_sets_meet_the_targets(locale: str) -> None:
     cases = load_cases(CASES / f"{locale}.yaml") + load_cases(CASES / "holdout" / f"{locale}.yaml")
     assert len(cases) >= 120
     report = evaluate(cases, locale)
     misses = "\n".join(report.mistakes)
     assert report.urgent_recall >= 0.95, misses
+    assert report.false_urgent_rate <= 0.05, misses
+    assert report.personal_recall >= 0.90, misses
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_unseen_set_does_not_regress(locale: str) -> None:
+    cases = load_cases(CASES / "final" / f"{locale}.yaml")
+    assert len(cases) >= 40
+    report = evaluate(cases, locale)
+    misses = "\n".join(report.mistakes)
+    assert report.urgent_recall >= 0.77, misses
     assert report.false_urgent_rate <= 0.05, misses
     assert report.personal_recall >= 0.90, misses
