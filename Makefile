@@ -38,18 +38,30 @@ update-strings: extract-strings
 compile-strings: install
 	$(BIN)/pybabel compile -d translations --statistics
 
-## Database: apply migrations, then load (or update) the demo plan.
+# The local demo signs staff in without a second factor (a banner on every staff page says
+# so). Production keeps STAFF_TOTP_REQUIRED on: create-user then prints an otpauth:// URI.
+DEMO_PASSPHRASE ?= demo passphrase for local use only
+DEMO_ROLES := facilitator safeguarding_lead organiser admin
+
+## Database: apply migrations, load (or update) the demo plan, create one demo account per role.
 db: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask load-plan $(PLAN)
+	@for role in $(DEMO_ROLES); do \
+		echo "$(DEMO_PASSPHRASE)" | STAFF_TOTP_REQUIRED=0 $(BIN)/flask create-user \
+			"$$role@demo.invalid" --role "$$role" --if-missing || exit 1; \
+	done
 
 run: db compile-strings
 	@echo ""
 	@echo "  Children's side:  http://$(HOST):$(PORT)/   (French, English, Spanish)"
+	@echo "  Staff side:       http://$(HOST):$(PORT)/staff/"
+	@echo "    sign in as facilitator@demo.invalid, safeguarding_lead@demo.invalid,"
+	@echo "    organiser@demo.invalid or admin@demo.invalid"
+	@echo "    passphrase: $(DEMO_PASSPHRASE)   (demo mode: no second factor)"
 	@echo "  Reading scores:   $(BIN)/flask --app participation plan-readability"
-	@echo "  Staff accounts arrive with the review queues; there is nothing to log in to yet."
 	@echo ""
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	STAFF_TOTP_REQUIRED=0 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## Tests: the whole suite on SQLite, then again on PostgreSQL.
 ## Without PostgreSQL or Chromium the affected tests skip with a reason; with CI=true they fail.

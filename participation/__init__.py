@@ -10,7 +10,7 @@ from flask import Flask, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import BaseConverter, ValidationError
 
-from participation import i18n, security, templating
+from participation import auth, i18n, security, templating
 from participation.config import load_settings
 from participation.extensions import babel, csrf, db, limiter, migrate
 from participation.plans.queries import PlanCache
@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    auth.init_app(app)
     _register_blueprints(app)
     _register_error_pages(app)
     _register_cli(app)
@@ -63,19 +64,22 @@ def _migrations_dir() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from participation.accounts.views import init_app as init_accounts
     from participation.feedback.views import init_app as init_feedback
     from participation.plans.views import bp as plans_bp
 
     app.register_blueprint(plans_bp)
     init_feedback(app)
+    init_accounts(app)
 
 
 def _register_cli(app: Flask) -> None:
+    from participation.accounts.cli import commands as account_commands
     from participation.feedback.cli import commands as feedback_commands
     from participation.plans.cli import commands as plan_commands
     from participation.screening.cli import commands as screening_commands
 
-    for command in (*plan_commands, *screening_commands, *feedback_commands):
+    for command in (*plan_commands, *screening_commands, *feedback_commands, *account_commands):
         app.cli.add_command(command)
 
 

@@ -60,6 +60,11 @@ class Settings:
     IDEA_LIMITS: str = "5 per minute; 40 per hour"
     IDEA_LIMITS_PER_ADDRESS: str = "60 per minute"
     REACTION_LIMITS: str = "30 per minute"
+    # Staff: a second factor for everyone unless a local demo turns it off (a banner says so).
+    STAFF_TOTP_REQUIRED: bool = True
+    PERMANENT_SESSION_LIFETIME: int = 30 * 60  # staff idle timeout, in seconds
+    LOGIN_LIMITS_PER_ADDRESS: str = "20 per minute; 100 per hour"
+    LOGIN_LIMITS_PER_ACCOUNT: str = "5 per 10 minutes"
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=dict)
     TESTING: bool = False
 
@@ -115,6 +120,8 @@ def load_settings(instance_path: str, overrides: dict[str, Any] | None = None) -
     for name in ("CHILD_IDLE_SECONDS", "FEEDBACK_RETENTION_DAYS"):
         if env.get(name):
             values[name] = int(env[name])
+    if env.get("STAFF_TOTP_REQUIRED"):
+        values["STAFF_TOTP_REQUIRED"] = _truthy(env["STAFF_TOTP_REQUIRED"])
     if env.get("REDIS_URL"):
         values["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
     if env.get("HELPLINES_JSON"):

@@ -33,9 +33,8 @@ def _words_back(error: str, status: int) -> Response | None:
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(RateLimitExceeded)
     def too_fast(error: RateLimitExceeded) -> Response:
-        response = _words_back("too_fast", 429) or make_response(
-            render_template("feedback/wait.html"), 429
-        )
+        template = "accounts/wait.html" if request.blueprint == "accounts" else "feedback/wait.html"
+        response = _words_back("too_fast", 429) or make_response(render_template(template), 429)
         response.headers["Retry-After"] = "60"
         return response
 

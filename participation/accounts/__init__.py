@@ -1,0 +1,1 @@
+"""Accounts: staff members, their roles, passphrases and second factor."""

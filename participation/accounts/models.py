@@ -1,0 +1,76 @@
+"""Staff accounts. Children never have one."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from participation.db import TimestampMixin, db
+
+
+class Role(enum.StrEnum):
+    FACILITATOR = "facilitator"  # reviews ordinary and personal-details items
+    SAFEGUARDING_LEAD = "safeguarding_lead"  # also urgent items and concerns
+    ORGANISER = "organiser"  # reads approved feedback, exports
+    ADMIN = "admin"  # accounts, settings, the audit log
+
+
+class User(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Base32 TOTP secret; None until the second factor is set up.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The last accepted TOTP time step: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped to end every session of this account (deactivation, second-factor reset).
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(row.role for row in self.role_rows)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    # Flask-Login
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {sorted(self.roles)}>"
+
+
+class UserRole(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=32, values_callable=lambda m: [r.value for r in m])
+    )
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+    def __repr__(self) -> str:
+        return f"<UserRole {self.user_id} {self.role}>"
