@@ -56,6 +56,7 @@ class Settings:
     RATELIMIT_STORAGE_URI: str = "memory://"
     RATELIMIT_ENABLED: bool = True
     RATELIMIT_HEADERS_ENABLED: bool = False
+    RATELIMIT_KEY_PREFIX: str = "participation"
     # Sends per child and per network address (a classroom shares one address).
     IDEA_LIMITS: str = "5 per minute; 40 per hour"
     IDEA_LIMITS_PER_ADDRESS: str = "60 per minute"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from participation.db import TimestampMixin, db
+from participation.db import TimestampMixin, UTCDateTime, db
 
 
 class Role(enum.StrEnum):
@@ -31,7 +31,7 @@ class User(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped to end every session of this account (deactivation, second-factor reset).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, event
+from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from participation.db import db, utcnow
+from participation.db import UTCDateTime, db, utcnow
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
@@ -16,7 +16,7 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (Index("ix_audit_events_created_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # None: the system itself (a CLI run, a scheduled job) or an unknown account at sign-in.
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None

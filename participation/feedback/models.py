@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    DateTime,
     Enum,
     ForeignKey,
     Index,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from participation.db import TimestampMixin, db
+from participation.db import TimestampMixin, UTCDateTime, db
 from participation.plans.models import Plan, Section
 
 
@@ -108,10 +107,21 @@ class Submission(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     # What other children see once approved (may be a redacted version of body).
     published_body: Mapped[str | None] = mapped_column(Text, default=None)
     rejection_reason: Mapped[str | None] = mapped_column(String(32), default=None)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Review (moderation domain): who holds the item, until when, and who decided.
+    claimed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    claim_expires_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), default=None
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     text_deleted_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), default=None
+        UTCDateTime(), default=None
     )
 
     plan: Mapped[Plan] = relationship()

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from participation.db import TimestampMixin, db
+from participation.db import TimestampMixin, UTCDateTime, db
 
 
 class Plan(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
@@ -67,7 +67,7 @@ class Section(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     slug: Mapped[str] = mapped_column(String(80))
     position: Mapped[int] = mapped_column(Integer)
     icon: Mapped[str] = mapped_column(String(40))
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     plan: Mapped[Plan] = relationship(back_populates="sections")
     texts: Mapped[list[SectionText]] = relationship(

@@ -1,0 +1,1 @@
+"""Moderation: adults review every child submission; urgent items go to safeguarding leads."""

@@ -1,0 +1,154 @@
+"""Review operations: claim the next item, approve (as is or redacted), reject, escalate.
+
+Several reviewers work at once, on several app workers. Claiming must hand each item to exactly
+one of them: on PostgreSQL the candidate row is locked with ``FOR UPDATE SKIP LOCKED`` (others
+skip it instead of waiting); everywhere, the claim itself is a conditional UPDATE that only
+succeeds while the item is still unclaimed (or its claim expired), so SQLite is correct too.
+Every decision is written to the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
+
+from participation.accounts.models import Role, User
+from participation.audit.services import record_event
+from participation.db import db, utcnow
+from participation.feedback.models import RejectionReason, Submission, SubmissionStatus
+from participation.feedback.services import clean_idea_text
+from participation.screening.services import PRIORITY_URGENT
+
+CLAIM_MINUTES = 15
+
+
+class ReviewError(Exception):
+    """A review action that cannot be done; ``code`` picks the message for staff."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
+
+
+def reviewable_priorities(user: User) -> tuple[int, ...]:
+    """Urgent items (priority 2) only reach safeguarding leads and admins."""
+    if user.has_role(Role.SAFEGUARDING_LEAD, Role.ADMIN):
+        return (2, 1, 0)
+    if user.has_role(Role.FACILITATOR):
+        return (1, 0)
+    return ()
+
+
+def can_review(user: User, submission: Submission) -> bool:
+    """The object-level rule: guessing an urgent item's id gives a facilitator nothing."""
+    return submission.priority in reviewable_priorities(user)
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        Submission.status == SubmissionStatus.PENDING,
+        or_(Submission.claimed_by_id.is_(None), Submission.claim_expires_at < now),
+    )
+
+
+def claim_next(user: User, *, priority: int | None = None, now: datetime | None = None,
+               attempts: int = 20) -> Submission | None:
+    """Give ``user`` the next item of their queues (highest priority, then oldest), or None.
+
+    The caller commits. The claim lasts CLAIM_MINUTES; an abandoned claim simply expires.
+    """
+    now = now or utcnow()
+    priorities = reviewable_priorities(user)
+    if priority is not None:
+        priorities = tuple(p for p in priorities if p == priority)
+    if not priorities:
+        return None
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    for _attempt in range(attempts):
+        query = (
+            select(Submission.id)
+            .where(_claimable(now), Submission.priority.in_(priorities))
+            .order_by(Submission.priority.desc(), Submission.created_at, Submission.id)
+            .limit(1)
+        )
+        if postgres:
+            query = query.with_for_update(skip_locked=True)
+        candidate = db.session.scalar(query)
+        if candidate is None:
+            return None
+        result = db.session.execute(
+            update(Submission)
+            .where(Submission.id == candidate, _claimable(now))
+            .values(claimed_by_id=user.id, claim_expires_at=now + timedelta(minutes=CLAIM_MINUTES))
+            .execution_options(synchronize_session=False)
+        )
+        if isinstance(result, CursorResult) and result.rowcount == 1:
+            record_event("review.claimed", actor_id=user.id, object_type="submission",
+                         object_id=candidate)
+            submission = db.session.get(Submission, candidate, populate_existing=True)
+            return submission
+    return None
+
+
+def _check_holder(submission: Submission, user: User, now: datetime) -> None:
+    if not can_review(user, submission):
+        raise ReviewError("forbidden")
+    if submission.status != SubmissionStatus.PENDING:
+        raise ReviewError("already_decided")
+    expired = submission.claim_expires_at is not None and submission.claim_expires_at < now
+    if submission.claimed_by_id != user.id or expired:
+        raise ReviewError("not_claimed")
+
+
+def _decide(submission: Submission, user: User, status: SubmissionStatus, now: datetime) -> None:
+    submission.status = status
+    submission.decided_at = now
+    submission.decided_by_id = user.id
+    submission.claimed_by_id = None
+    submission.claim_expires_at = None
+
+
+def approve_submission(submission: Submission, user: User, *, published_text: str | None = None,
+                       now: datetime | None = None) -> None:
+    """Share an idea with other children, as written or in an edited (redacted) version.
+
+    The child's original words stay in ``body`` (shown to safeguarding leads only). An item
+    screening marked urgent is never published: it belongs to the safeguarding process.
+    """
+    now = now or utcnow()
+    _check_holder(submission, user, now)
+    if submission.priority == PRIORITY_URGENT or submission.escalated_at is not None:
+        raise ReviewError("urgent_never_published")
+    text = clean_idea_text(published_text if published_text is not None else submission.body or "")
+    redacted = text != submission.body
+    submission.published_body = text
+    _decide(submission, user, SubmissionStatus.APPROVED, now)
+    record_event(
+        "review.approved_redacted" if redacted else "review.approved", actor_id=user.id,
+        object_type="submission", object_id=submission.id,
+    )
+
+
+def reject_submission(submission: Submission, user: User, reason: RejectionReason, *,
+                      now: datetime | None = None) -> None:
+    """Do not share; the child sees the kind message that goes with ``reason``."""
+    now = now or utcnow()
+    _check_holder(submission, user, now)
+    submission.rejection_reason = reason.value
+    _decide(submission, user, SubmissionStatus.REJECTED, now)
+    record_event("review.rejected", actor_id=user.id, object_type="submission",
+                 object_id=submission.id, details={"reason": reason.value})
+
+
+def escalate_to_safeguarding(submission: Submission, user: User, *,
+                             now: datetime | None = None) -> None:
+    """Hand an item to the safeguarding leads: it joins the urgent queue and is never shared."""
+    now = now or utcnow()
+    _check_holder(submission, user, now)
+    submission.priority = PRIORITY_URGENT
+    submission.escalated_at = now
+    submission.claimed_by_id = None
+    submission.claim_expires_at = None
+    record_event("review.escalated", actor_id=user.id, object_type="submission",
+                 object_id=submission.id)
