@@ -134,6 +134,7 @@ def required_literals(pattern: str) -> Literals:
 
 
 _DIGIT_RE = re.compile(r"\d+")
+_MAX_WINDOWS = 4
 
 
 def _merge(spans: Any) -> list[tuple[int, int]]:
@@ -194,13 +195,22 @@ class PatternSet:
         if self.automaton is None:
             return windows
         haystack = text.lower() if self.ignore_case else text
+        whole = [(0, len(text))]
         found: dict[int, list[tuple[int, int]]] = {}
         for end, (length, numbers) in self.automaton.iter(haystack):
             span = (max(0, end + 1 - length - WINDOW), min(len(text), end + 1 + WINDOW))
             for number in numbers:
-                found.setdefault(number, []).append(span)
+                spans = found.get(number)
+                if spans is None:
+                    found[number] = [span]
+                elif spans is not whole:
+                    # Many hits: scanning the whole text once is cheaper than many windows.
+                    if len(spans) >= _MAX_WINDOWS:
+                        found[number] = whole
+                    else:
+                        spans.append(span)
         for number, spans in found.items():
-            windows[number] = _merge([*windows.get(number, []), *spans])
+            windows[number] = whole if spans is whole else _merge([*windows.get(number, []), *spans])
         return windows
 
     def finditer(self, text: str) -> Iterator[tuple[str, re.Match[str]]]:
