@@ -66,11 +66,13 @@ def _migrations_dir() -> str:
 def _register_blueprints(app: Flask) -> None:
     from participation.accounts.views import init_app as init_accounts
     from participation.feedback.views import init_app as init_feedback
+    from participation.moderation.views import init_app as init_moderation
     from participation.plans.views import bp as plans_bp
 
     app.register_blueprint(plans_bp)
     init_feedback(app)
     init_accounts(app)
+    init_moderation(app)
 
 
 def _register_cli(app: Flask) -> None:

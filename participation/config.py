@@ -66,6 +66,10 @@ class Settings:
     PERMANENT_SESSION_LIFETIME: int = 30 * 60  # staff idle timeout, in seconds
     LOGIN_LIMITS_PER_ADDRESS: str = "20 per minute; 100 per hour"
     LOGIN_LIMITS_PER_ACCOUNT: str = "5 per 10 minutes"
+    # How long an item may wait in each queue (priority -> minutes) before it stands out.
+    REVIEW_TARGET_MINUTES: dict[int, int] = field(
+        default_factory=lambda: {2: 60, 1: 24 * 60, 0: 3 * 24 * 60}
+    )
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=dict)
     TESTING: bool = False
 

@@ -210,7 +210,8 @@ class PatternSet:
                     else:
                         spans.append(span)
         for number, spans in found.items():
-            windows[number] = whole if spans is whole else _merge([*windows.get(number, []), *spans])
+            earlier = windows.get(number, [])
+            windows[number] = whole if spans is whole else _merge([*earlier, *spans])
         return windows
 
     def finditer(self, text: str) -> Iterator[tuple[str, re.Match[str]]]:

@@ -1,0 +1,102 @@
+"""Review pages over HTTP: a facilitator reviews what a child sent; the child sees the result."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from participation.accounts.models import Role
+from participation.accounts.services import create_user
+from participation.db import db
+from participation.feedback.models import Submission, SubmissionStatus
+from participation.plans.content import PlanContent
+from tests.feedback.helpers import Child
+
+PASSPHRASE = "a long and calm passphrase"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _demo_sign_in(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.config, "STAFF_TOTP_REQUIRED", False)  # TOTP is tested in accounts
+
+
+def staff(app: Flask, email: str, *roles: Role) -> FlaskClient:
+    with app.app_context():
+        create_user(email, PASSPHRASE, list(roles), actor_id=None, with_totp=False)
+        db.session.commit()
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get("/staff/login").get_data(as_text=True)
+    client.post("/staff/login", data={"csrf_token": CSRF_RE.search(page).group(1),
+                                      "email": email, "passphrase": PASSPHRASE})
+    return client
+
+
+def csrf(client: FlaskClient, path: str) -> str:
+    return CSRF_RE.search(client.get(path).get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+
+
+def test_facilitator_reviews_and_the_child_sees_it(app: Flask, client: FlaskClient,
+                                                   demo_plan: PlanContent) -> None:
+    child = Child(client)
+    child.send("vision", "My name is Sam and I want more parks near school.")
+    child.send("values", "my dad hits me every night")
+    fac = staff(app, "fac@example.org", Role.FACILITATOR)
+
+    page = fac.get("/staff/queues").get_data(as_text=True)
+    assert "Urgent" not in page and "Personal details" in page
+    response = fac.post("/staff/queues/next", data={"csrf_token": csrf(fac, "/staff/queues"),
+                                                    "priority": "1"})
+    item_url = response.headers["Location"]
+    page = fac.get(item_url).get_data(as_text=True)
+    assert '<mark class="flag flag-personal_info">Sam</mark>' in page
+    assert "My name is [hidden] and I want more parks" in page  # the suggested redaction
+    response = fac.post(item_url + "/decision", data={
+        "csrf_token": csrf(fac, item_url), "action": "approve_edited",
+        "published_text": "I want more parks near school."})
+    assert response.status_code == 302
+
+    child.open_part("vision")
+    assert "I want more parks near school." in child.page and "Sam" not in child.page
+    child.get("/en/my-ideas")
+    assert "Shared with other children." in child.page
+
+    # The urgent item: not in the facilitator's queues, and its URL is a 404 for them.
+    with app.app_context():
+        urgent = db.session.scalar(select(Submission.public_id).where(Submission.priority == 2))
+    assert fac.get(f"/staff/items/{urgent}").status_code == 404
+    lead = staff(app, "lead@example.org", Role.SAFEGUARDING_LEAD)
+    assert "Urgent" in lead.get("/staff/queues").get_data(as_text=True)
+    response = lead.post("/staff/queues/next", data={"csrf_token": csrf(lead, "/staff/queues"),
+                                                     "priority": "2"})
+    page = lead.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Approve as written" not in page  # urgent items are never shared
+    assert "May be hurt or abused" in page
+
+
+def test_rejection_gives_the_child_a_kind_reason(app: Flask, client: FlaskClient,
+                                                 demo_plan: PlanContent) -> None:
+    child = Child(client)
+    child.send("changes", "blah blah football scores")
+    fac = staff(app, "fac@example.org", Role.FACILITATOR)
+    item_url = fac.post("/staff/queues/next", data={"csrf_token": csrf(fac, "/staff/queues")}
+                        ).headers["Location"]
+    fac.post(item_url + "/decision", data={"csrf_token": csrf(fac, item_url), "action": "reject",
+                                           "reason": "off_topic"})
+    with app.app_context():
+        assert db.session.scalars(select(Submission.status)).one() == SubmissionStatus.REJECTED
+    child.get("/en/my-ideas")
+    assert "It was not about the plan." in child.page
+
+
+def test_roles_reach_only_their_pages(app: Flask, demo_plan: PlanContent) -> None:
+    organiser = staff(app, "org@example.org", Role.ORGANISER)
+    assert organiser.get("/staff/queues").status_code == 403
+    assert organiser.get("/staff/").status_code == 200
+    fac = staff(app, "fac@example.org", Role.FACILITATOR)
+    assert fac.get("/staff/items/" + "0" * 32).status_code == 404
