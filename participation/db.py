@@ -48,3 +48,10 @@ class TimestampMixin:
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def render_migration_type(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Alembic hook: migrations spell UTCDateTime as plain sa.DateTime(timezone=True)."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False

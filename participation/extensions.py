@@ -11,7 +11,7 @@ from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
-from participation.db import db
+from participation.db import db, render_migration_type
 
 
 def hashed_client_address() -> str:
@@ -25,7 +25,7 @@ def hashed_client_address() -> str:
 babel = Babel()
 csrf = CSRFProtect()
 # Batch mode lets later migrations alter SQLite tables; compare_type catches column type changes.
-migrate = Migrate(render_as_batch=True, compare_type=True)
+migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_type)
 limiter = Limiter(key_func=hashed_client_address)
 
 __all__ = ["babel", "csrf", "db", "limiter", "migrate"]

@@ -18,6 +18,7 @@ from participation.audit.services import record_event
 from participation.db import db, utcnow
 from participation.feedback.models import RejectionReason, Submission, SubmissionStatus
 from participation.feedback.services import clean_idea_text
+from participation.moderation.models import Concern, ConcernEntry, ConcernView, EntryKind
 from participation.screening.services import PRIORITY_URGENT
 
 CLAIM_MINUTES = 15
@@ -152,3 +153,57 @@ def escalate_to_safeguarding(submission: Submission, user: User, *,
     submission.claim_expires_at = None
     record_event("review.escalated", actor_id=user.id, object_type="submission",
                  object_id=submission.id)
+
+
+def can_handle_concerns(user: User) -> bool:
+    return user.has_role(Role.SAFEGUARDING_LEAD, Role.ADMIN)
+
+
+def open_concern(submission: Submission, user: User, note: str) -> Concern:
+    """Start the safeguarding record for an urgent or escalated item (leads only)."""
+    if not can_handle_concerns(user):
+        raise ReviewError("forbidden")
+    if submission.priority != PRIORITY_URGENT:
+        raise ReviewError("not_urgent")
+    existing: Concern | None = db.session.scalar(
+        select(Concern).where(Concern.submission_id == submission.id)
+    )
+    if existing is not None:
+        return existing
+    concern = Concern(submission_id=submission.id, opened_by_id=user.id)
+    db.session.add(concern)
+    db.session.flush()
+    add_concern_entry(concern, user, EntryKind.NOTE, note)
+    submission.claimed_by_id = None
+    submission.claim_expires_at = None
+    record_event("concern.opened", actor_id=user.id, object_type="concern", object_id=concern.id)
+    return concern
+
+
+def add_concern_entry(concern: Concern, user: User, kind: EntryKind, text: str) -> ConcernEntry:
+    """Append what was seen, decided or done; nothing is ever edited."""
+    if not can_handle_concerns(user):
+        raise ReviewError("forbidden")
+    if not concern.is_open:
+        raise ReviewError("concern_closed")
+    text = text.strip()
+    if not text:
+        raise ReviewError("empty")
+    entry = ConcernEntry(concern_id=concern.id, author_id=user.id, kind=kind, text=text[:5000])
+    db.session.add(entry)
+    if kind is not EntryKind.CLOSED:
+        record_event(f"concern.{kind.value}", actor_id=user.id, object_type="concern",
+                     object_id=concern.id)
+    return entry
+
+
+def close_concern(concern: Concern, user: User, outcome: str) -> None:
+    add_concern_entry(concern, user, EntryKind.CLOSED, outcome)
+    concern.closed_at = utcnow()
+    record_event("concern.closed", actor_id=user.id, object_type="concern", object_id=concern.id)
+
+
+def record_concern_view(concern: Concern, user: User) -> None:
+    """Every reading of a concern is logged, in its own table and in the audit log."""
+    db.session.add(ConcernView(concern_id=concern.id, viewer_id=user.id))
+    record_event("concern.viewed", actor_id=user.id, object_type="concern", object_id=concern.id)

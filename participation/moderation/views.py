@@ -23,13 +23,19 @@ from participation.auth import staff_required
 from participation.db import db
 from participation.feedback.models import RejectionReason, Submission
 from participation.feedback.services import FeedbackError
+from participation.moderation.models import Concern, EntryKind
 from participation.moderation.queries import flagged_segments, queue_summaries
 from participation.moderation.services import (
     ReviewError,
+    add_concern_entry,
     approve_submission,
+    can_handle_concerns,
     can_review,
     claim_next,
+    close_concern,
     escalate_to_safeguarding,
+    open_concern,
+    record_concern_view,
     reject_submission,
 )
 
@@ -72,11 +78,7 @@ def _item_or_404(public_id: str) -> Submission:
 @staff_required(*REVIEWERS)
 def item(public_id: str) -> str:
     """One child's idea with its flags highlighted, the suggested redaction and the decisions."""
-    submission = _item_or_404(public_id)
-    return render_template(
-        "moderation/item.html", item=submission, segments=flagged_segments(submission),
-        reasons=list(RejectionReason), holds_claim=submission.claimed_by_id == current_user.id,
-    )
+    return _item_page(_item_or_404(public_id))
 
 
 @bp.post("/items/<public_id>/decision")
@@ -103,14 +105,85 @@ def decide(public_id: str) -> Response | tuple[str, int]:
         db.session.commit()
     except (ReviewError, FeedbackError) as error:
         db.session.rollback()
-        html = render_template(
-            "moderation/item.html", item=submission, segments=flagged_segments(submission),
-            reasons=list(RejectionReason), holds_claim=submission.claimed_by_id == current_user.id,
-            error=error.code,
-        )
-        return html, 409
+        return _item_page(submission, error.code), 409
     flash(action, "decision")
     return redirect(url_for("moderation.queues"))
+
+
+LEADS = (Role.SAFEGUARDING_LEAD, Role.ADMIN)
+
+
+@bp.post("/items/<public_id>/concern")
+@staff_required(*LEADS)
+def start_concern(public_id: str) -> Response | tuple[str, int]:
+    """Open the safeguarding record for an urgent item."""
+    submission = _item_or_404(public_id)
+    try:
+        concern = open_concern(submission, current_user, request.form.get("note", ""))
+        db.session.commit()
+    except ReviewError as error:
+        db.session.rollback()
+        return _item_page(submission, error.code), 409
+    return redirect(url_for("moderation.concern", concern_id=concern.id))
+
+
+@bp.get("/concerns")
+@staff_required(*LEADS)
+def concerns() -> str:
+    """Open concerns first, then closed ones; no child's words on this list."""
+    rows = db.session.scalars(
+        select(Concern).order_by(Concern.closed_at.is_not(None), Concern.opened_at.desc())
+    ).all()
+    return render_template("moderation/concerns.html", concerns=rows)
+
+
+def _concern_or_404(concern_id: int) -> Concern:
+    found: Concern | None = db.session.get(Concern, concern_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/concerns/<int:concern_id>")
+@staff_required(*LEADS)
+def concern(concern_id: int) -> str:
+    """The restricted record: the child's original words, and everything done since."""
+    record = _concern_or_404(concern_id)
+    record_concern_view(record, current_user)
+    db.session.commit()
+    submission = db.session.get(Submission, record.submission_id)
+    return render_template("moderation/concern.html", concern=record, item=submission,
+                           kinds=[k for k in EntryKind if k is not EntryKind.CLOSED])
+
+
+@bp.post("/concerns/<int:concern_id>/entries")
+@staff_required(*LEADS)
+def concern_entry(concern_id: int) -> Response:
+    """Append a note, a referral or an action; or close with the outcome."""
+    record = _concern_or_404(concern_id)
+    kind = request.form.get("kind", "")
+    text = request.form.get("text", "")
+    try:
+        if kind == "close":
+            close_concern(record, current_user, text)
+        elif kind in {k.value for k in EntryKind} and kind != EntryKind.CLOSED:
+            add_concern_entry(record, current_user, EntryKind(kind), text)
+        else:
+            raise ReviewError("bad_action")
+        db.session.commit()
+        flash("saved", "concern")
+    except ReviewError as error:
+        db.session.rollback()
+        flash(error.code, "concern-error")
+    return redirect(url_for("moderation.concern", concern_id=concern_id))
+
+
+def _item_page(submission: Submission, error: str | None = None) -> str:
+    return render_template(
+        "moderation/item.html", item=submission, segments=flagged_segments(submission),
+        reasons=list(RejectionReason), holds_claim=submission.claimed_by_id == current_user.id,
+        can_open_concern=can_handle_concerns(current_user), error=error,
+    )
 
 
 def queue_label(priority: int) -> str:
@@ -152,12 +225,24 @@ def review_error(code: str) -> str:
         "urgent_never_published": _("Urgent items are never shared."),
         "empty": _("The edited text is empty."),
         "too_long": _("The edited text is too long."),
+        "not_urgent": _("Only urgent or escalated items become concerns."),
+        "concern_closed": _("This concern is closed."),
     }.get(code, _("That action could not be done.")))
+
+
+def entry_label(kind: str) -> str:
+    return str({
+        "note": _("Note"),
+        "referral": _("Referral made"),
+        "action": _("Action taken"),
+        "closed": _("Closed, outcome"),
+    }[kind])
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals.update(
+        entry_label=entry_label,
         queue_label=queue_label, flag_label=flag_label, reason_label=reason_label,
         review_error=review_error,
     )

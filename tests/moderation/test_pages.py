@@ -100,3 +100,46 @@ def test_roles_reach_only_their_pages(app: Flask, demo_plan: PlanContent) -> Non
     assert organiser.get("/staff/").status_code == 200
     fac = staff(app, "fac@example.org", Role.FACILITATOR)
     assert fac.get("/staff/items/" + "0" * 32).status_code == 404
+
+
+def test_safeguarding_lead_handles_a_concern(app: Flask, client: FlaskClient,
+                                             demo_plan: PlanContent) -> None:
+    from participation.moderation.models import (
+        Concern,
+        ConcernEntry,
+        ConcernRecordIsAppendOnly,
+        ConcernView,
+    )
+
+    Child(client).send("values", "my dad hits me every night")
+    lead = staff(app, "lead@example.org", Role.SAFEGUARDING_LEAD)
+    item_url = lead.post("/staff/queues/next", data={"csrf_token": csrf(lead, "/staff/queues"),
+                                                     "priority": "2"}).headers["Location"]
+    response = lead.post(item_url + "/concern", data={"csrf_token": csrf(lead, item_url),
+                                                      "note": "Disclosure of violence at home."})
+    concern_url = response.headers["Location"]
+    page = lead.get(concern_url).get_data(as_text=True)
+    assert "my dad hits me every night" in page and "Disclosure of violence at home." in page
+    for kind, text in (("referral", "Referred to children's services, ref 123."),
+                       ("close", "Family supported; child safe.")):
+        lead.post(concern_url + "/entries", data={"csrf_token": csrf(lead, concern_url),
+                                                  "kind": kind, "text": text})
+    page = lead.get(concern_url).get_data(as_text=True)
+    assert "Referral made" in page and "Closed" in page and "Add to the record" not in page
+
+    fac = staff(app, "fac@example.org", Role.FACILITATOR)
+    assert fac.get("/staff/concerns").status_code == 403
+    assert fac.get(concern_url).status_code == 403
+
+    with app.app_context():
+        concern = db.session.scalars(select(Concern)).one()
+        assert concern.closed_at is not None
+        # Every reading is logged: two readings plus the two page loads before each entry.
+        assert len(db.session.scalars(select(ConcernView)).all()) == 4
+        entry = db.session.scalars(select(ConcernEntry)).first()
+        entry.text = "rewritten"
+        with pytest.raises(ConcernRecordIsAppendOnly):
+            db.session.flush()
+        db.session.rollback()
+        # The item is never published: it stays out of every child's view.
+        assert db.session.scalars(select(Submission.published_body)).one() is None

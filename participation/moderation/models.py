@@ -1,0 +1,89 @@
+"""Safeguarding concerns: a restricted, append-only record of what was seen, decided and done.
+
+A concern is opened by a safeguarding lead from an urgent or escalated item. Entries are only
+ever added (notes, referrals, status changes, the closing outcome); every time someone opens a
+concern a view row is written. The item itself is never published or exported.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from participation.db import UTCDateTime, db, utcnow
+
+
+class EntryKind(enum.StrEnum):
+    NOTE = "note"  # what was seen or decided
+    REFERRAL = "referral"  # a referral made (to whom, reference)
+    ACTION = "action"  # something done (called the school, met the child...)
+    CLOSED = "closed"  # the outcome
+
+
+def _enum(cls: type[enum.StrEnum]) -> Enum:
+    return Enum(cls, native_enum=False, length=16, values_callable=lambda m: [x.value for x in m])
+
+
+class Concern(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "concerns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="RESTRICT"), unique=True
+    )
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    entries: Mapped[list[ConcernEntry]] = relationship(order_by="ConcernEntry.id", lazy="selectin")
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def __repr__(self) -> str:
+        return f"<Concern {self.id} {'open' if self.is_open else 'closed'}>"
+
+
+class ConcernEntry(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "concern_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[EntryKind] = mapped_column(_enum(EntryKind))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ConcernEntry {self.id} {self.kind}>"
+
+
+class ConcernView(db.Model):  # type: ignore[name-defined,misc]
+    """Who opened a concern, when: restricted records log every reading."""
+
+    __tablename__ = "concern_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id"), index=True)
+    viewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    viewed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    purpose: Mapped[str] = mapped_column(String(32), default="read")
+
+
+class ConcernRecordIsAppendOnly(Exception):
+    """Raised when code tries to change or delete a concern entry or view."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_concern_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    for instance in (*session.dirty, *session.deleted):
+        if isinstance(instance, ConcernEntry | ConcernView):
+            raise ConcernRecordIsAppendOnly(f"cannot change {instance!r}")
+    for instance in session.deleted:
+        if isinstance(instance, Concern):
+            raise ConcernRecordIsAppendOnly(f"cannot delete {instance!r}")
