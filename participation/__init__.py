@@ -64,6 +64,7 @@ def _migrations_dir() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from participation.accounts.admin import init_app as init_admin
     from participation.accounts.views import init_app as init_accounts
     from participation.feedback.views import init_app as init_feedback
     from participation.moderation.views import init_app as init_moderation
@@ -73,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     init_feedback(app)
     init_accounts(app)
     init_moderation(app)
+    init_admin(app)
 
 
 def _register_cli(app: Flask) -> None:

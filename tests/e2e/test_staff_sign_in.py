@@ -61,3 +61,22 @@ def test_staff_pages_in_french_and_spanish(app: Flask, visitor_factory: Any) -> 
         page.locator("form button[type=submit]").click()
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         staff.audit()
+
+
+def test_admin_pages(app: Flask, visitor_factory: Any) -> None:
+    secret = make_staff(app, "admin@example.org", Role.ADMIN)
+    admin: Visitor = visitor_factory(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    page = admin.page
+    admin.visit("/staff/login")
+    page.get_by_label("Email").fill("admin@example.org")
+    page.get_by_label("Passphrase").fill(PASSPHRASE)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("6-digit code from your authenticator app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Accounts").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Staff accounts")
+    admin.audit()
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("cell", name="auth.login")).to_be_visible()
+    admin.audit()
+    admin.screenshot("staff-en-audit")
