@@ -66,6 +66,14 @@ class Settings:
     PERMANENT_SESSION_LIFETIME: int = 30 * 60  # staff idle timeout, in seconds
     LOGIN_LIMITS_PER_ADDRESS: str = "20 per minute; 100 per hour"
     LOGIN_LIMITS_PER_ACCOUNT: str = "5 per 10 minutes"
+    # Alerts to safeguarding leads (no SMTP_HOST: the badge on staff pages only).
+    SMTP_HOST: str = ""
+    SMTP_PORT: int = 587
+    SMTP_STARTTLS: bool = True
+    SMTP_USERNAME: str = ""
+    SMTP_PASSWORD: str = ""
+    ALERT_FROM: str = "participation@localhost"
+    URGENT_ACK_MINUTES: int = 30
     # How long an item may wait in each queue (priority -> minutes) before it stands out.
     REVIEW_TARGET_MINUTES: dict[int, int] = field(
         default_factory=lambda: {2: 60, 1: 24 * 60, 0: 3 * 24 * 60}
@@ -123,6 +131,12 @@ def load_settings(instance_path: str, overrides: dict[str, Any] | None = None) -
         values["LANGUAGES"] = locales
         values["BABEL_DEFAULT_LOCALE"] = locales[0]
     for name in ("CHILD_IDLE_SECONDS", "FEEDBACK_RETENTION_DAYS"):
+        if env.get(name):
+            values[name] = int(env[name])
+    for name in ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "ALERT_FROM"):
+        if env.get(name):
+            values[name] = env[name]
+    for name in ("SMTP_PORT", "URGENT_ACK_MINUTES"):
         if env.get(name):
             values[name] = int(env[name])
     if env.get("STAFF_TOTP_REQUIRED"):

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from blinker import Namespace
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +23,9 @@ from participation.feedback.models import (
 from participation.screening.services import PRIORITY_URGENT, ScreeningResult, screen_text
 
 logger = logging.getLogger(__name__)
+_signals = Namespace()
+# Sent after an urgent idea is committed; moderation listens (alerts), feedback does not know.
+urgent_submission_received = _signals.signal("urgent-submission-received")
 
 MAX_IDEA_LENGTH = 1000
 IDEMPOTENCY_KEY_RE = re.compile(r"^[0-9a-f]{32}$")

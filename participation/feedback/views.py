@@ -43,10 +43,12 @@ from participation.feedback.services import (
     new_idempotency_key,
     set_reaction,
     submit_idea,
+    urgent_submission_received,
     withdraw_submission,
 )
 from participation.plans.queries import PlanView, SectionView, get_plan_view
 from participation.screening.rules import load_rules
+from participation.screening.services import PRIORITY_URGENT
 
 bp = Blueprint("feedback", __name__)
 
@@ -143,6 +145,12 @@ def _send(lang_code: str, plan: PlanView, part: SectionView | None, form: IdeaFo
             idempotency_key=form.idempotency_key.data or "",
         )
         db.session.commit()
+        if result.created and result.submission.priority == PRIORITY_URGENT:
+            urgent_submission_received.send(
+                current_app._get_current_object(),  # type: ignore[attr-defined]
+                submission_id=result.submission.id,
+            )
+            db.session.commit()
     except FeedbackError as error:
         db.session.rollback()
         values = form.values()

@@ -240,6 +240,9 @@ def entry_label(kind: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from participation.moderation.alerts import init_app as init_alerts
+
+    init_alerts(app)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(
         entry_label=entry_label,
