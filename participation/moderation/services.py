@@ -207,3 +207,48 @@ def record_concern_view(concern: Concern, user: User) -> None:
     """Every reading of a concern is logged, in its own table and in the audit log."""
     db.session.add(ConcernView(concern_id=concern.id, viewer_id=user.id))
     record_event("concern.viewed", actor_id=user.id, object_type="concern", object_id=concern.id)
+
+
+BULK_LIMIT = 50
+
+
+def bulk_candidates(user: User, *, now: datetime | None = None) -> list[Submission]:
+    """Ordinary items screening found nothing in, unclaimed, oldest first: safe to preview
+    together. Anything flagged (personal details, insults, harm) is always reviewed alone."""
+    now = now or utcnow()
+    if 0 not in reviewable_priorities(user):
+        return []
+    items = db.session.scalars(
+        select(Submission)
+        .where(_claimable(now), Submission.priority == 0)
+        .order_by(Submission.created_at, Submission.id)
+        .limit(BULK_LIMIT * 4)
+    ).all()
+    return [item for item in items if not (item.screening or {}).get("flags")][:BULK_LIMIT]
+
+
+def bulk_approve(user: User, public_ids: list[str], *, now: datetime | None = None) -> int:
+    """Approve the previewed items that are still unflagged, ordinary and unclaimed.
+
+    Each is claimed with the same conditional UPDATE as "review next", so an item another
+    reviewer took in the meantime is skipped, never decided twice. Returns how many.
+    """
+    now = now or utcnow()
+    approved = 0
+    for public_id in public_ids[:BULK_LIMIT]:
+        item = db.session.scalar(select(Submission).where(Submission.public_id == public_id))
+        if item is None or item.priority != 0 or (item.screening or {}).get("flags"):
+            continue
+        result = db.session.execute(
+            update(Submission)
+            .where(Submission.id == item.id, _claimable(now))
+            .values(claimed_by_id=user.id, claim_expires_at=now + timedelta(minutes=1))
+            .execution_options(synchronize_session=False)
+        )
+        if not (isinstance(result, CursorResult) and result.rowcount == 1):
+            continue
+        db.session.refresh(item)
+        approve_submission(item, user, now=now)
+        approved += 1
+    record_event("review.bulk_approved", actor_id=user.id, details={"count": approved})
+    return approved

@@ -29,6 +29,8 @@ from participation.moderation.services import (
     ReviewError,
     add_concern_entry,
     approve_submission,
+    bulk_approve,
+    bulk_candidates,
     can_handle_concerns,
     can_review,
     claim_next,
@@ -111,6 +113,23 @@ def decide(public_id: str) -> Response | tuple[str, int]:
 
 
 LEADS = (Role.SAFEGUARDING_LEAD, Role.ADMIN)
+
+
+@bp.get("/bulk")
+@staff_required(*REVIEWERS)
+def bulk_preview() -> str:
+    """Ordinary ideas with no flag at all, to read through and approve together."""
+    return render_template("moderation/bulk.html", items=bulk_candidates(current_user))
+
+
+@bp.post("/bulk")
+@staff_required(*REVIEWERS)
+def bulk() -> Response:
+    """Approve exactly the items that were previewed (and are still unflagged and free)."""
+    count = bulk_approve(current_user, request.form.getlist("item"))
+    db.session.commit()
+    flash(str(count), "bulk")
+    return redirect(url_for("moderation.queues"))
 
 
 @bp.post("/items/<public_id>/concern")

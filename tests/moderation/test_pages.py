@@ -143,3 +143,20 @@ def test_safeguarding_lead_handles_a_concern(app: Flask, client: FlaskClient,
         db.session.rollback()
         # The item is never published: it stays out of every child's view.
         assert db.session.scalars(select(Submission.published_body)).one() is None
+
+
+def test_bulk_approval_after_a_preview(app: Flask, client: FlaskClient,
+                                       demo_plan: PlanContent) -> None:
+    child = Child(client)
+    for text in ("More parks please.", "Less homework.", "My name is Sam, more music."):
+        child.send("vision", text)
+    fac = staff(app, "fac@example.org", Role.FACILITATOR)
+    page = fac.get("/staff/bulk").get_data(as_text=True)
+    assert "More parks please." in page and "Less homework." in page
+    assert "Sam" not in page  # flagged items are reviewed one by one
+    ids = re.findall(r'name="item" value="([0-9a-f]{32})"', page)
+    fac.post("/staff/bulk", data={"csrf_token": csrf(fac, "/staff/bulk"), "item": ids[:1]})
+    with app.app_context():
+        statuses = sorted(s.value for s in db.session.scalars(select(Submission.status)))
+    assert statuses == ["approved", "pending", "pending"]
+    assert "1 idea approved." in fac.get("/staff/queues").get_data(as_text=True)
