@@ -40,6 +40,8 @@ def test_facilitator_signs_in_with_a_second_factor(app: Flask, visitor_factory: 
     expect(page.get_by_text("Urgent: a child may be unsafe")).to_have_count(0)
     staff.audit()
     staff.screenshot("staff-en-home")
+    staff.visit("/staff/bulk")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Approve several ideas")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
 
