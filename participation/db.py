@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Dialect, MetaData
+from sqlalchemy import DateTime, Dialect, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -36,6 +37,18 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         stamp: datetime = value
         return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp
+
+
+def string_enum(cls: type[enum.StrEnum], length: int = 16) -> Enum:
+    """A Python enum stored as its string values (no database enum type: identical on SQLite
+    and PostgreSQL, and new members need no migration)."""
+    return Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
 
 
 class Base(DeclarativeBase):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from participation.db import TimestampMixin, UTCDateTime, db
+from participation.db import TimestampMixin, UTCDateTime, db, string_enum
 
 
 class Role(enum.StrEnum):
@@ -66,9 +66,7 @@ class UserRole(db.Model):  # type: ignore[name-defined,misc]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=32, values_callable=lambda m: [r.value for r in m])
-    )
+    role: Mapped[Role] = mapped_column(string_enum(Role, length=32))
 
     user: Mapped[User] = relationship(back_populates="role_rows")
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Enum,
     ForeignKey,
     Index,
     SmallInteger,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from participation.db import TimestampMixin, UTCDateTime, db
+from participation.db import TimestampMixin, UTCDateTime, db, string_enum
 from participation.plans.models import Plan, Section
 
 
@@ -61,16 +60,6 @@ class ReactionKind(enum.StrEnum):
     CONFUSED = "confused"
 
 
-def _enum(cls: type[enum.StrEnum]) -> Enum:
-    return Enum(
-        cls,
-        native_enum=False,
-        length=16,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
-
-
 class Submission(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     """One idea. ``body`` is the child's words, deleted on withdrawal or after retention."""
 
@@ -90,13 +79,13 @@ class Submission(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("sections.id", ondelete="SET NULL"), default=None
     )
     source: Mapped[SubmissionSource] = mapped_column(
-        _enum(SubmissionSource), default=SubmissionSource.CHILD
+        string_enum(SubmissionSource), default=SubmissionSource.CHILD
     )
     locale: Mapped[str] = mapped_column(String(8))
-    age_band: Mapped[AgeBand | None] = mapped_column(_enum(AgeBand), default=None)
+    age_band: Mapped[AgeBand | None] = mapped_column(string_enum(AgeBand), default=None)
     body: Mapped[str | None] = mapped_column(Text)
     status: Mapped[SubmissionStatus] = mapped_column(
-        _enum(SubmissionStatus), default=SubmissionStatus.PENDING
+        string_enum(SubmissionStatus), default=SubmissionStatus.PENDING
     )
     priority: Mapped[int] = mapped_column(SmallInteger, default=0)
     # The screening result without any of the child's words: flags, spans, reasons.
@@ -153,9 +142,9 @@ class Reaction(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("sections.id", ondelete="CASCADE"), index=True
     )
     child_token_hash: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[ReactionKind] = mapped_column(_enum(ReactionKind))
+    kind: Mapped[ReactionKind] = mapped_column(string_enum(ReactionKind))
     locale: Mapped[str] = mapped_column(String(8))
-    age_band: Mapped[AgeBand | None] = mapped_column(_enum(AgeBand), default=None)
+    age_band: Mapped[AgeBand | None] = mapped_column(string_enum(AgeBand), default=None)
 
     def __repr__(self) -> str:
         return f"<Reaction section={self.section_id} {self.kind}>"

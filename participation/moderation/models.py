@@ -11,10 +11,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, String, Text, event
+from sqlalchemy import ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from participation.db import UTCDateTime, db, utcnow
+from participation.db import UTCDateTime, db, string_enum, utcnow
 
 
 class EntryKind(enum.StrEnum):
@@ -22,10 +22,6 @@ class EntryKind(enum.StrEnum):
     REFERRAL = "referral"  # a referral made (to whom, reference)
     ACTION = "action"  # something done (called the school, met the child...)
     CLOSED = "closed"  # the outcome
-
-
-def _enum(cls: type[enum.StrEnum]) -> Enum:
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda m: [x.value for x in m])
 
 
 class Concern(db.Model):  # type: ignore[name-defined,misc]
@@ -55,7 +51,7 @@ class ConcernEntry(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    kind: Mapped[EntryKind] = mapped_column(_enum(EntryKind))
+    kind: Mapped[EntryKind] = mapped_column(string_enum(EntryKind))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
