@@ -108,6 +108,8 @@ class Submission(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The reviewer's note for the safeguarding lead (staff words; restricted like the item).
+    escalation_note: Mapped[str | None] = mapped_column(Text, default=None)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     text_deleted_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime(), default=None

@@ -142,13 +142,14 @@ def reject_submission(submission: Submission, user: User, reason: RejectionReaso
                  object_id=submission.id, details={"reason": reason.value})
 
 
-def escalate_to_safeguarding(submission: Submission, user: User, *,
+def escalate_to_safeguarding(submission: Submission, user: User, *, note: str = "",
                              now: datetime | None = None) -> None:
     """Hand an item to the safeguarding leads: it joins the urgent queue and is never shared."""
     now = now or utcnow()
     _check_holder(submission, user, now)
     submission.priority = PRIORITY_URGENT
     submission.escalated_at = now
+    submission.escalation_note = note.strip()[:2000] or None
     submission.claimed_by_id = None
     submission.claim_expires_at = None
     record_event("review.escalated", actor_id=user.id, object_type="submission",

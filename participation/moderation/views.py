@@ -101,7 +101,8 @@ def decide(public_id: str) -> Response | tuple[str, int]:
                 raise ReviewError("bad_reason")
             reject_submission(submission, current_user, RejectionReason(reason))
         elif action == "escalate":
-            escalate_to_safeguarding(submission, current_user)
+            escalate_to_safeguarding(submission, current_user,
+                                     note=request.form.get("escalation_note", ""))
         else:
             raise ReviewError("bad_action")
         db.session.commit()
@@ -198,8 +199,13 @@ def concern_entry(concern_id: int) -> Response:
 
 
 def _item_page(submission: Submission, error: str | None = None) -> str:
+    # Once a redacted version is shared, the child's original words are for leads only.
+    shared = submission.published_body
+    redacted = shared is not None and shared != submission.body
+    shows_original = not redacted or can_handle_concerns(current_user)
     return render_template(
-        "moderation/item.html", item=submission, segments=flagged_segments(submission),
+        "moderation/item.html", item=submission, shows_original=shows_original,
+        segments=flagged_segments(submission) if shows_original else [],
         reasons=list(RejectionReason), holds_claim=submission.claimed_by_id == current_user.id,
         can_open_concern=can_handle_concerns(current_user), error=error,
     )

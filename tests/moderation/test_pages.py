@@ -160,3 +160,27 @@ def test_bulk_approval_after_a_preview(app: Flask, client: FlaskClient,
         statuses = sorted(s.value for s in db.session.scalars(select(Submission.status)))
     assert statuses == ["approved", "pending", "pending"]
     assert "1 idea approved." in fac.get("/staff/queues").get_data(as_text=True)
+
+
+def test_escalation_note_and_original_words_stay_with_leads(
+    app: Flask, client: FlaskClient, demo_plan: PlanContent
+) -> None:
+    child = Child(client)
+    child.send("vision", "My name is Sam and I want parks.")
+    child.send("values", "people at home shout a lot")
+    fac = staff(app, "fac@example.org", Role.FACILITATOR)
+    first = fac.post("/staff/queues/next", data={"csrf_token": csrf(fac, "/staff/queues"),
+                                                 "priority": "1"}).headers["Location"]
+    fac.post(first + "/decision", data={"csrf_token": csrf(fac, first), "action": "approve_edited",
+                                        "published_text": "I want parks."})
+    page = fac.get(first).get_data(as_text=True)
+    assert "Sam" not in page and "I want parks." in page  # the original is for leads only
+    second = fac.post("/staff/queues/next", data={"csrf_token": csrf(fac, "/staff/queues"),
+                                                  "priority": "0"}).headers["Location"]
+    fac.post(second + "/decision", data={"csrf_token": csrf(fac, second), "action": "escalate",
+                                         "escalation_note": "Sounds frightened, please check."})
+    assert fac.get(second).status_code == 404  # now urgent: out of the facilitator's reach
+    lead = staff(app, "lead@example.org", Role.SAFEGUARDING_LEAD)
+    page = lead.get(second).get_data(as_text=True)
+    assert "Sounds frightened, please check." in page
+    assert "Sam" in lead.get(first).get_data(as_text=True)
