@@ -59,6 +59,8 @@ def test_review_loop(app: Flask, child: Visitor, visitor_factory: Any, demo_plan
     expect(fac.page.locator("mark.flag-personal_info")).to_have_text("Sam")
     fac.audit()
     fac.screenshot("staff-en-item")
+    fac.page.keyboard.press("e")  # keyboard shortcut: focus the edit box
+    expect(fac.page.get_by_label("Or edit before sharing")).to_be_focused()
     fac.page.get_by_label("Or edit before sharing").fill("Children should vote on school rules.")
     fac.page.get_by_role("button", name="Approve the edited version").click()
     expect(fac.page.get_by_role("status")).to_have_text("Decision saved.")
