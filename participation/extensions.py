@@ -28,4 +28,10 @@ csrf = CSRFProtect()
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_type)
 limiter = Limiter(key_func=hashed_client_address)
 
+
+@limiter.request_filter
+def _reading_is_never_limited() -> bool:
+    """Every limit is on a POST (sending, signing in); page views skip the limiter's work."""
+    return request.method in {"GET", "HEAD"}
+
 __all__ = ["babel", "csrf", "db", "limiter", "migrate"]

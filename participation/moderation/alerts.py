@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import click
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
 from flask.cli import with_appcontext
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -124,6 +124,8 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def urgent_badge() -> dict[str, Any]:
         """The number on the leads' badge, computed only on staff pages for leads."""
+        if not request.path.startswith("/staff/"):
+            return {}  # children's pages never pay for it
         if not current_user.is_authenticated or not current_user.has_role(
             Role.SAFEGUARDING_LEAD, Role.ADMIN
         ):
