@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from participation.accounts.views import init_app as init_accounts
     from participation.feedback.views import init_app as init_feedback
     from participation.moderation.views import init_app as init_moderation
+    from participation.plans.staff import init_app as init_plan_staff
     from participation.plans.views import bp as plans_bp
 
     app.register_blueprint(plans_bp)
@@ -75,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     init_accounts(app)
     init_moderation(app)
     init_admin(app)
+    init_plan_staff(app)
 
 
 def _register_cli(app: Flask) -> None:

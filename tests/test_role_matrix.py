@@ -27,6 +27,7 @@ EXPECTED = {
     "moderation.concerns": {L, A},
     "admin.accounts": {A},
     "admin.audit": {A},
+    "plan_staff.readability": {ORG, A},
 }
 WITH_OBJECTS = {"moderation.item", "moderation.concern"}  # 404 or 403 by object; see moderation
 PUBLIC = {"accounts.login", "accounts.code"}

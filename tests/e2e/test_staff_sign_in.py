@@ -65,7 +65,7 @@ def test_staff_pages_in_french_and_spanish(app: Flask, visitor_factory: Any) -> 
         staff.audit()
 
 
-def test_admin_pages(app: Flask, visitor_factory: Any) -> None:
+def test_admin_pages(app: Flask, visitor_factory: Any, demo_plan: object) -> None:
     secret = make_staff(app, "admin@example.org", Role.ADMIN)
     admin: Visitor = visitor_factory(viewport={"width": 1280, "height": 800}, locale="en-GB")
     page = admin.page
@@ -82,3 +82,6 @@ def test_admin_pages(app: Flask, visitor_factory: Any) -> None:
     expect(page.get_by_role("cell", name="auth.login")).to_be_visible()
     admin.audit()
     admin.screenshot("staff-en-audit")
+    page.get_by_role("link", name="Reading ease").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reading ease of the plan")
+    admin.audit()
