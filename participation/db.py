@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Dialect, Enum, MetaData
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import DateTime, Dialect, Enum, MetaData, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -37,6 +37,28 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         stamp: datetime = value
         return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp
+
+
+class RecordIsAppendOnly(Exception):
+    """Raised when code tries to change or delete a record that may only grow."""
+
+
+class AppendOnly:
+    """Mixin: rows are inserted, never updated or deleted (audit log, concern entries)."""
+
+
+class Undeletable:
+    """Mixin: rows may change (a concern is closed) but are never deleted."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_rewriting_history(session: Session, flush_context: Any, instances: Any) -> None:
+    for instance in session.dirty:
+        if isinstance(instance, AppendOnly) and session.is_modified(instance):
+            raise RecordIsAppendOnly(f"cannot change {instance!r}")
+    for instance in session.deleted:
+        if isinstance(instance, AppendOnly | Undeletable):
+            raise RecordIsAppendOnly(f"cannot delete {instance!r}")
 
 
 def string_enum(cls: type[enum.StrEnum], length: int = 16) -> Enum:

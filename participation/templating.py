@@ -48,12 +48,13 @@ def asset_url(filename: str) -> str:
 # Hole punching: a fragment that is the same for every child except a few small values (a CSRF
 # token, a key, which button is pressed) is rendered once with named holes, then filled per
 # request with one regular-expression pass instead of a full template render.
+_HOLE_NAME_RE = re.compile(r"^[a-z0-9_:-]+$")
 _HOLE_RE = re.compile("\u27e6([a-z0-9_:-]+)\u27e7")
 
 
 def hole(name: str) -> Markup:
     """A named hole in a cached fragment (``⟦name⟧``)."""
-    if not _ICON_NAME_RE.match(name.replace(":", "-").replace("_", "-")):
+    if not _HOLE_NAME_RE.match(name):
         raise ValueError(f"bad hole name {name!r}")
     return Markup(f"\u27e6{name}\u27e7")  # noqa: S704 - a fixed marker
 

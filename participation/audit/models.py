@@ -1,17 +1,17 @@
-"""The audit log. Rows are only ever inserted: the model refuses updates and deletes."""
+"""The audit log. Rows are only ever inserted (AppendOnly: updates and deletes are refused)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
 
-from participation.db import UTCDateTime, db, utcnow
+from participation.db import AppendOnly, UTCDateTime, db, utcnow
 
 
-class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+class AuditEvent(AppendOnly, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_created_at", "created_at"),)
 
@@ -29,14 +29,3 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}>"
-
-
-class AuditLogIsAppendOnly(Exception):
-    """Raised when code tries to change or delete an audit event."""
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) -> None:
-    for instance in (*session.dirty, *session.deleted):
-        if isinstance(instance, AuditEvent):
-            raise AuditLogIsAppendOnly(f"audit events cannot be changed: {instance!r}")

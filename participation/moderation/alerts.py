@@ -80,17 +80,16 @@ def alert_new_urgent(sender: Any, submission_id: int, **extra: Any) -> None:
                  object_id=submission_id, details={"emails": sent})
 
 
-def overdue_urgent_items(minutes: int) -> list[Submission]:
+def _overdue(minutes: int) -> Any:
     """Urgent items still pending, older than ``minutes``, with no concern opened yet."""
     cutoff = utcnow() - timedelta(minutes=minutes)
-    return list(db.session.scalars(
-        select(Submission)
+    return (
+        select(Submission.id)
         .outerjoin(Concern, Concern.submission_id == Submission.id)
         .where(Submission.status == SubmissionStatus.PENDING,
                Submission.priority == PRIORITY_URGENT,
                Submission.created_at < cutoff, Concern.id.is_(None))
-        .order_by(Submission.created_at)
-    ))
+    )
 
 
 @click.command("alert-overdue")
@@ -98,21 +97,18 @@ def overdue_urgent_items(minutes: int) -> list[Submission]:
 def alert_overdue_command() -> None:
     """Re-alert the leads about unacknowledged urgent items (run every few minutes)."""
     minutes = current_app.config["URGENT_ACK_MINUTES"]
-    items = overdue_urgent_items(minutes)
+    items = list(db.session.scalars(_overdue(minutes)))
     recent = utcnow() - timedelta(minutes=minutes)
-    fresh = [
-        item for item in items
-        if not db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "alert.overdue", AuditEvent.object_id == str(item.id),
-            AuditEvent.created_at > recent))
-    ]
+    alerted = set(db.session.scalars(select(AuditEvent.object_id).where(
+        AuditEvent.action == "alert.overdue", AuditEvent.created_at > recent)))
+    fresh = [item_id for item_id in items if str(item_id) not in alerted]
     if fresh:
         sent = send_alert(f"{len(fresh)} urgent item(s) not yet acknowledged",
                           f"Urgent items have waited more than {minutes} minutes without a "
                           f"concern being opened: {_queue_url()}")
-        for item in fresh:
+        for item_id in fresh:
             record_event("alert.overdue", actor_id=None, object_type="submission",
-                         object_id=item.id, details={"emails": sent})
+                         object_id=item_id, details={"emails": sent})
         db.session.commit()
     click.echo(f"{len(items)} overdue urgent item(s); re-alerted for {len(fresh)}.")
 
@@ -133,5 +129,7 @@ def init_app(app: Flask) -> None:
         waiting = db.session.scalar(select(func.count()).select_from(Submission).where(
             Submission.status == SubmissionStatus.PENDING,
             Submission.priority == PRIORITY_URGENT))
-        overdue = len(overdue_urgent_items(current_app.config["URGENT_ACK_MINUTES"]))
+        overdue = db.session.scalar(
+            select(func.count()).select_from(_overdue(current_app.config["URGENT_ACK_MINUTES"]).subquery())
+        )
         return {"urgent_waiting": waiting or 0, "urgent_overdue": overdue}

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from participation.db import UTCDateTime, db, string_enum, utcnow
+from participation.db import AppendOnly, Undeletable, UTCDateTime, db, string_enum, utcnow
 
 
 class EntryKind(enum.StrEnum):
@@ -24,7 +23,7 @@ class EntryKind(enum.StrEnum):
     CLOSED = "closed"  # the outcome
 
 
-class Concern(db.Model):  # type: ignore[name-defined,misc]
+class Concern(Undeletable, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "concerns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,7 +44,7 @@ class Concern(db.Model):  # type: ignore[name-defined,misc]
         return f"<Concern {self.id} {'open' if self.is_open else 'closed'}>"
 
 
-class ConcernEntry(db.Model):  # type: ignore[name-defined,misc]
+class ConcernEntry(AppendOnly, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "concern_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +58,7 @@ class ConcernEntry(db.Model):  # type: ignore[name-defined,misc]
         return f"<ConcernEntry {self.id} {self.kind}>"
 
 
-class ConcernView(db.Model):  # type: ignore[name-defined,misc]
+class ConcernView(AppendOnly, db.Model):  # type: ignore[name-defined,misc]
     """Who opened a concern, when: restricted records log every reading."""
 
     __tablename__ = "concern_views"
@@ -69,17 +68,3 @@ class ConcernView(db.Model):  # type: ignore[name-defined,misc]
     viewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     viewed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     purpose: Mapped[str] = mapped_column(String(32), default="read")
-
-
-class ConcernRecordIsAppendOnly(Exception):
-    """Raised when code tries to change or delete a concern entry or view."""
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_concern_changes(session: Session, flush_context: Any, instances: Any) -> None:
-    for instance in (*session.dirty, *session.deleted):
-        if isinstance(instance, ConcernEntry | ConcernView):
-            raise ConcernRecordIsAppendOnly(f"cannot change {instance!r}")
-    for instance in session.deleted:
-        if isinstance(instance, Concern):
-            raise ConcernRecordIsAppendOnly(f"cannot delete {instance!r}")

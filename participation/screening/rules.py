@@ -51,7 +51,6 @@ class Rules:
     locale: str
     placeholder: str
     substitutions: dict[str, str]
-    personal: tuple[PersonalPattern, ...]
     personal_canonical: PatternSet  # named by kind
     personal_original: PatternSet
     harm: PatternSet  # named by category
@@ -130,7 +129,6 @@ def load_rules(locale: str) -> Rules:
         locale=locale,
         placeholder=str(data.get("placeholder", "[…]")),
         substitutions=substitutions,
-        personal=tuple(personal),
         personal_canonical=PatternSet([(p.kind, p.regex) for p in personal if not p.on_original]),
         personal_original=PatternSet(
             [(p.kind, p.regex) for p in personal if p.on_original], ignore_case=True

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from participation.accounts.models import Role, User
 from participation.accounts.services import create_user, deactivate_user
-from participation.audit.models import AuditEvent, AuditLogIsAppendOnly
-from participation.db import db
+from participation.audit.models import AuditEvent
+from participation.db import RecordIsAppendOnly, db
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -124,10 +124,10 @@ def test_audit_log_is_append_only(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.login")).one()
         event.action = "something else"
-        with pytest.raises(AuditLogIsAppendOnly):
+        with pytest.raises(RecordIsAppendOnly):
             db.session.flush()
         db.session.rollback()
         db.session.delete(db.session.get(AuditEvent, event.id))
-        with pytest.raises(AuditLogIsAppendOnly):
+        with pytest.raises(RecordIsAppendOnly):
             db.session.flush()
         db.session.rollback()
