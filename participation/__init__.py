@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["locale"] = LocaleConverter
     app.url_map.strict_slashes = True
 
+    _import_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     csrf.init_app(app)
@@ -57,6 +58,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_cli(app)
     _quiet_access_log()
     return app
+
+
+def _import_models() -> None:
+    """Every domain's tables in the metadata, whichever blueprints a test or command uses."""
+    import participation.accounts.models
+    import participation.audit.models
+    import participation.classrooms.models
+    import participation.feedback.models
+    import participation.jobs.models
+    import participation.moderation.models
+    import participation.plans.models
+    import participation.screening.models  # noqa: F401
 
 
 def _migrations_dir() -> str:

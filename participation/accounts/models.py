@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from participation.db import TimestampMixin, UTCDateTime, db, string_enum
+from participation.db import TimestampMixin, Undeletable, UTCDateTime, db, string_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -18,7 +18,9 @@ class Role(enum.StrEnum):
     ADMIN = "admin"  # accounts, settings, the audit log
 
 
-class User(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class User(Undeletable, TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    """A staff member. Never deleted (deactivated instead), so audit entries keep their author."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,6 +30,9 @@ class User(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
     # The last accepted TOTP time step: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Wrong codes since the last right one; at the cap the second step locks for a while.
+    totp_failures: Mapped[int] = mapped_column(Integer, default=0)
+    totp_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped to end every session of this account (deactivation, second-factor reset).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -72,3 +77,22 @@ class UserRole(db.Model):  # type: ignore[name-defined,misc]
 
     def __repr__(self) -> str:
         return f"<UserRole {self.user_id} {self.role}>"
+
+
+class StaffSession(db.Model):  # type: ignore[name-defined,misc]
+    """A signed-in browser. The cookie holds a random token; this row holds its hash, so signing
+    out (or an admin) ends the session on the server, and a copied cookie dies with it."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The absolute end, however active the person is.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    def __repr__(self) -> str:
+        return f"<StaffSession {self.id} user={self.user_id}>"

@@ -90,6 +90,8 @@ class Submission(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     priority: Mapped[int] = mapped_column(SmallInteger, default=0)
     # The screening result without any of the child's words: flags, spans, reasons.
     screening: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # A hash of the screening rules (and model) that screened it: hosts must agree.
+    screening_version: Mapped[str | None] = mapped_column(String(16), default=None)
     suggested_redaction: Mapped[str | None] = mapped_column(Text, default=None)
     child_token_hash: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
