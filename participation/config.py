@@ -34,6 +34,9 @@ class Settings:
     LANGUAGES: tuple[str, ...] = SUPPORTED_LOCALES
     BABEL_DEFAULT_LOCALE: str = "fr"
     BABEL_TRANSLATION_DIRECTORIES: str = ""
+    # Where people reach the app, e.g. https://participation.example.org: every URL that leaves
+    # a request (e-mails, QR codes) is built from it, never from the request's Host header.
+    PUBLIC_URL: str = "http://127.0.0.1:5000"
     # Which loaded plan children see; empty means the most recently loaded one.
     PLAN_SLUG: str = ""
     # How long a worker serves plan content from memory before checking the database for a newer
@@ -133,7 +136,7 @@ def load_settings(instance_path: str, overrides: dict[str, Any] | None = None) -
     for name in ("CHILD_IDLE_SECONDS", "FEEDBACK_RETENTION_DAYS"):
         if env.get(name):
             values[name] = int(env[name])
-    for name in ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "ALERT_FROM"):
+    for name in ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "ALERT_FROM", "PUBLIC_URL"):
         if env.get(name):
             values[name] = env[name]
     for name in ("SMTP_PORT", "URGENT_ACK_MINUTES"):
