@@ -80,7 +80,7 @@ typecheck: install-dev
 check: lint typecheck test
 
 bench: install-dev compile-strings
-	$(BIN)/python benchmarks/section_page_rps.py
+	$(BIN)/python benchmarks/peers.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
