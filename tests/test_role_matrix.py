@@ -28,8 +28,10 @@ EXPECTED = {
     "admin.accounts": {A},
     "admin.audit": {A},
     "plan_staff.readability": {ORG, A},
+    "classrooms.index": {F, ORG, A},
 }
-WITH_OBJECTS = {"moderation.item", "moderation.concern"}  # 404 or 403 by object; see moderation
+WITH_OBJECTS = {"moderation.item", "moderation.concern",  # 404 or 403 by object; see moderation
+                "classrooms.session", "classrooms.counts", "classrooms.board"}  # tests/classrooms
 PUBLIC = {"accounts.login", "accounts.code"}
 
 
@@ -62,3 +64,6 @@ def test_each_role_reaches_only_its_pages(app: Flask, role: Role,
     assert concern == (404 if role in {L, A} else 403)
     item = client.get("/staff/items/" + "0" * 32).status_code
     assert item == (404 if role in {F, L, A} else 403)
+    for suffix in ("", "/counts", "/board"):
+        classroom = client.get(f"/staff/classrooms/999999{suffix}").status_code
+        assert classroom == (404 if role in {F, ORG, A} else 403), suffix

@@ -327,7 +327,7 @@ def test_count_activity_is_atomic_under_concurrent_requests(app: Flask, facilita
                 for _ in range(per_thread):
                     count_activity(classroom_id, ClassroomMetric.IDEA, 7)
                     db.session.commit()
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=work) for _ in range(threads_n)]
