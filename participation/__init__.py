@@ -80,7 +80,6 @@ def _register_blueprints(app: Flask) -> None:
     from participation.accounts.admin import init_app as init_admin
     from participation.accounts.views import init_app as init_accounts
     from participation.classrooms.views import init_app as init_classrooms
-    from participation.classrooms.views import init_app as init_classrooms
     from participation.feedback.views import init_app as init_feedback
     from participation.moderation.views import init_app as init_moderation
     from participation.plans.staff import init_app as init_plan_staff
@@ -93,12 +92,10 @@ def _register_blueprints(app: Flask) -> None:
     init_admin(app)
     init_plan_staff(app)
     init_classrooms(app)
-    init_classrooms(app)
 
 
 def _register_cli(app: Flask) -> None:
     from participation.accounts.cli import commands as account_commands
-    from participation.classrooms.cli import commands as classroom_commands
     from participation.classrooms.cli import commands as classroom_commands
     from participation.feedback.cli import commands as feedback_commands
     from participation.plans.cli import commands as plan_commands
