@@ -6,14 +6,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, render_template, request
-from werkzeug.exceptions import HTTPException, NotFound
+from flask import Flask, current_app
 from werkzeug.routing import BaseConverter, ValidationError
 
-from participation import auth, i18n, security, templating
+from participation import auth, errors, i18n, jobs, security, templating
 from participation.config import load_settings
 from participation.extensions import babel, csrf, db, limiter, migrate
 from participation.plans.queries import PlanCache
+from participation.proxies import TrustedProxies
 
 
 class LocaleConverter(BaseConverter):
@@ -49,14 +49,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["plan_cache"] = PlanCache()
     # Renderers of extra panels under a part of the plan: (PlanView, SectionView) -> Markup.
     app.extensions["part_panels"] = []
+    jobs.init_app(app)  # before the domains that register job handlers and periodic work
     i18n.init_app(app)
     security.init_app(app)
+    errors.init_app(app)
     templating.init_app(app)
     auth.init_app(app)
     _register_blueprints(app)
-    _register_error_pages(app)
     _register_cli(app)
+    _schedule_retention(app)
     _quiet_access_log()
+    app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
+        app.wsgi_app, script_root=app.config["APPLICATION_ROOT"],
+        trusted=app.config["TRUSTED_PROXIES"],
+    )
     return app
 
 
@@ -106,26 +112,18 @@ def _register_cli(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-def _register_error_pages(app: Flask) -> None:
-    """Every error a child can meet is a short, kind, translated page."""
+def _schedule_retention(app: Flask) -> None:
+    """The job worker deletes expired idea texts daily (`flask purge-feedback` does it too)."""
+    from participation.feedback.services import purge_expired_texts
+    from participation.jobs.queue import crontab, register_periodic
 
-    @app.errorhandler(NotFound)
-    def not_found(error: HTTPException) -> tuple[str, int]:
-        g.error_page = True
-        return render_template("errors/404.html"), 404
+    def purge_feedback_texts() -> None:
+        count = purge_expired_texts(current_app.config["FEEDBACK_RETENTION_DAYS"])
+        db.session.commit()
+        app.logger.info("Retention: deleted the text of %s idea(s)", count)
 
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
-        status = error.code or 500
-        g.error_page = True
-        return render_template("errors/error.html", status=status), status
-
-    @app.errorhandler(Exception)
-    def server_error(error: Exception) -> tuple[str, int]:
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        db.session.rollback()
-        g.error_page = True
-        return render_template("errors/error.html", status=500), 500
+    register_periodic(app, "feedback.purge_expired_texts", crontab(hour="3", minute="20"),
+                      purge_feedback_texts)
 
 
 def _quiet_access_log() -> None:

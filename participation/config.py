@@ -12,6 +12,9 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from participation.db import engine_options
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("fr", "en", "es")
 
@@ -37,15 +40,25 @@ class Settings:
     # Where people reach the app, e.g. https://participation.example.org: every URL that leaves
     # a request (e-mails, QR codes) is built from it, never from the request's Host header.
     PUBLIC_URL: str = "http://127.0.0.1:5000"
+    # Host names this app answers to (any other Host header is refused with a 400): the
+    # PUBLIC_URL's host, plus ALLOWED_HOSTS; locally also localhost and 127.0.0.1.
+    TRUSTED_HOSTS: tuple[str, ...] = ()
+    # Proxies whose X-Forwarded-For/-Proto are believed (addresses or networks, e.g.
+    # 10.0.0.5 or 10.0.0.0/24); from anyone else those headers are ignored.
+    TRUSTED_PROXIES: tuple[str, ...] = ()
+    # The URL prefix when the app is mounted below the site's root, e.g. /participation;
+    # always from configuration, never from a request header.
+    APPLICATION_ROOT: str = "/"
     # Which loaded plan children see; empty means the most recently loaded one.
     PLAN_SLUG: str = ""
     # How long a worker serves plan content from memory before checking the database for a newer
     # version. Content changes only through `load-plan`, so a short delay is harmless.
     PLAN_CACHE_SECONDS: float = 30.0
-    # Cookies: HttpOnly and SameSite always; Secure when served over HTTPS (production).
+    # Cookies: HttpOnly and SameSite always; Secure everywhere except the local, embedded
+    # SQLite default (served over plain http://127.0.0.1); COOKIE_SECURE=0/1 overrides.
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"
-    SESSION_COOKIE_SECURE: bool = False
+    SESSION_COOKIE_SECURE: bool = True
     SESSION_COOKIE_NAME: str = "participation_session"
     WTF_CSRF_ENABLED: bool = True
     WTF_CSRF_TIME_LIMIT: int | None = 3600 * 4
@@ -60,15 +73,28 @@ class Settings:
     RATELIMIT_ENABLED: bool = True
     RATELIMIT_HEADERS_ENABLED: bool = False
     RATELIMIT_KEY_PREFIX: str = "participation"
+    # Redis down: count in this worker's memory instead (logged once) rather than refuse sends.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED: bool = True
+    RATELIMIT_SWALLOW_ERRORS: bool = True
+    RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = field(default_factory=dict)
     # Sends per child and per network address (a classroom shares one address).
     IDEA_LIMITS: str = "5 per minute; 40 per hour"
     IDEA_LIMITS_PER_ADDRESS: str = "60 per minute"
     REACTION_LIMITS: str = "30 per minute"
+    REACTION_LIMITS_PER_ADDRESS: str = "120 per minute"
     # Staff: a second factor for everyone unless a local demo turns it off (a banner says so).
     STAFF_TOTP_REQUIRED: bool = True
     PERMANENT_SESSION_LIFETIME: int = 30 * 60  # staff idle timeout, in seconds
     LOGIN_LIMITS_PER_ADDRESS: str = "20 per minute; 100 per hour"
-    LOGIN_LIMITS_PER_ACCOUNT: str = "5 per 10 minutes"
+    LOGIN_LIMITS_PER_ACCOUNT: str = "5 per 10 minutes"  # failed sign-ins only
+    # A staff session ends this long after sign-in however active the person is (the idle limit
+    # is PERMANENT_SESSION_LIFETIME); five wrong codes pause the second step this long.
+    STAFF_SESSION_MAX_HOURS: int = 12
+    STAFF_TOTP_LOCK_MINUTES: int = 15
+    # argon2id cost of staff passphrase hashes (argon2-cffi's defaults); tests set cheap values.
+    ARGON2_TIME_COST: int = 3
+    ARGON2_MEMORY_COST: int = 65536  # KiB
+    ARGON2_PARALLELISM: int = 4
     # Alerts to safeguarding leads (no SMTP_HOST: the badge on staff pages only).
     SMTP_HOST: str = ""
     SMTP_PORT: int = 587
@@ -76,7 +102,22 @@ class Settings:
     SMTP_USERNAME: str = ""
     SMTP_PASSWORD: str = ""
     ALERT_FROM: str = "participation@localhost"
+    SMTP_TIMEOUT_SECONDS: int = 10
     URGENT_ACK_MINUTES: int = 30
+    # Urgent items arriving within this long of an alert go out together in one e-mail when the
+    # window ends; the first urgent item after a quiet window is alerted at once.
+    ALERT_GROUP_MINUTES: int = 5
+    # The job queue behind the outbox (alerts, re-alerts, retention): unset keeps it in
+    # instance/jobs.sqlite3 (no extra service); postgresql://... or redis://... in production;
+    # memory:// in tests (their default when TESTING).
+    JOBS_URL: str = ""
+    JOBS_WORKERS: int = 2
+    # A failed job is retried after 30 s, 1, 2, 4 ... minutes (at most an hour apart) and given
+    # up after JOBS_MAX_ATTEMPTS (logged, and counted by `flask jobs status`).
+    JOBS_RETRY_SECONDS: int = 30
+    JOBS_MAX_ATTEMPTS: int = 10
+    # A worker holds a message this long; after that another may take it over (the first died).
+    JOBS_LEASE_SECONDS: int = 300
     # How long an item may wait in each queue (priority -> minutes) before it stands out.
     REVIEW_TARGET_MINUTES: dict[int, int] = field(
         default_factory=lambda: {2: 60, 1: 24 * 60, 0: 3 * 24 * 60}
@@ -120,7 +161,6 @@ def load_settings(instance_path: str, overrides: dict[str, Any] | None = None) -
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(
             env.get("DATABASE_URL") or f"sqlite:///{instance / 'participation.sqlite3'}"
         ),
-        "SESSION_COOKIE_SECURE": _truthy(env.get("COOKIE_SECURE")),
         "PLAN_SLUG": env.get("PLAN_SLUG", ""),
         "BABEL_TRANSLATION_DIRECTORIES": str(
             Path(__file__).resolve().parent.parent / "translations"
@@ -136,16 +176,28 @@ def load_settings(instance_path: str, overrides: dict[str, Any] | None = None) -
     for name in ("CHILD_IDLE_SECONDS", "FEEDBACK_RETENTION_DAYS"):
         if env.get(name):
             values[name] = int(env[name])
-    for name in ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "ALERT_FROM", "PUBLIC_URL"):
+    for name in ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "ALERT_FROM", "PUBLIC_URL",
+                 "JOBS_URL"):
         if env.get(name):
             values[name] = env[name]
-    for name in ("SMTP_PORT", "URGENT_ACK_MINUTES"):
+    for name in ("SMTP_PORT", "URGENT_ACK_MINUTES", "ALERT_GROUP_MINUTES", "JOBS_WORKERS",
+                 "JOBS_MAX_ATTEMPTS", "SMTP_TIMEOUT_SECONDS", "STAFF_SESSION_MAX_HOURS",
+                 "STAFF_TOTP_LOCK_MINUTES"):
         if env.get(name):
             values[name] = int(env[name])
     if env.get("STAFF_TOTP_REQUIRED"):
         values["STAFF_TOTP_REQUIRED"] = _truthy(env["STAFF_TOTP_REQUIRED"])
     if env.get("REDIS_URL"):
         values["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+    if env.get("RATELIMIT_ENABLED"):
+        values["RATELIMIT_ENABLED"] = _truthy(env["RATELIMIT_ENABLED"])
+    if env.get("COOKIE_SECURE"):
+        values["SESSION_COOKIE_SECURE"] = _truthy(env["COOKIE_SECURE"])
+    for name in ("ALLOWED_HOSTS", "TRUSTED_PROXIES"):
+        if env.get(name):
+            values[name] = tuple(item.strip() for item in env[name].split(",") if item.strip())
+    if env.get("APPLICATION_ROOT"):
+        values["APPLICATION_ROOT"] = env["APPLICATION_ROOT"]
     if env.get("HELPLINES_JSON"):
         values["HELPLINES"] = {**DEFAULT_HELPLINES, **json.loads(env["HELPLINES_JSON"])}
     if env.get("PLAN_CACHE_SECONDS"):
@@ -155,8 +207,43 @@ def load_settings(instance_path: str, overrides: dict[str, Any] | None = None) -
         values["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(
             values["SQLALCHEMY_DATABASE_URI"]
         )
+    if not values.get("SQLALCHEMY_ENGINE_OPTIONS"):
+        values["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(values["SQLALCHEMY_DATABASE_URI"])
+    embedded = values["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:")
     if not values.get("SECRET_KEY"):
+        if not embedded:
+            raise SettingsError(
+                "SECRET_KEY is not set. With a shared database (DATABASE_URL) every app host and "
+                "worker must sign cookies with the same key, or children become strangers "
+                "between two requests and staff are signed out. Set SECRET_KEY, e.g. to the "
+                "output of: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+            )
         values["SECRET_KEY"] = _instance_secret_key(instance)
-    if values["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
+    if embedded:
         instance.mkdir(parents=True, exist_ok=True)
+    values.setdefault("SESSION_COOKIE_SECURE", not embedded)
+    values["TRUSTED_HOSTS"] = _trusted_hosts(
+        str(values.get("PUBLIC_URL", Settings.PUBLIC_URL)), values.pop("ALLOWED_HOSTS", ())
+    ) if not values.get("TRUSTED_HOSTS") else tuple(values["TRUSTED_HOSTS"])
+    if str(values.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
+        # A Redis that does not answer costs a child a fraction of a second, then the limiter
+        # counts in memory (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED) and retries Redis later.
+        values.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "socket_connect_timeout": 0.3, "socket_timeout": 0.3})
     return Settings(**values)
+
+
+class SettingsError(Exception):
+    """A deployment setting is missing or wrong; the message says how to fix it."""
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _trusted_hosts(public_url: str, extra: tuple[str, ...]) -> tuple[str, ...]:
+    """The PUBLIC_URL's host and ALLOWED_HOSTS; a local PUBLIC_URL also allows loopback."""
+    host = urlsplit(public_url).hostname or ""
+    hosts = [host, *extra]
+    if host in LOOPBACK_HOSTS:
+        hosts += LOOPBACK_HOSTS
+    return tuple(dict.fromkeys(h for h in hosts if h))

@@ -6,8 +6,9 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Dialect, Enum, MetaData, event
+from sqlalchemy import DateTime, Dialect, Engine, Enum, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -83,6 +84,77 @@ class TimestampMixin:
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+# Every wait on the database ends well before gunicorn's 30-second worker timeout, so a locked
+# table, a frozen server or a full connection pool gives children the kind "try again" page
+# (with their words) instead of a killed worker.
+CONNECT_TIMEOUT_SECONDS = 4
+POOL_TIMEOUT_SECONDS = 5
+LOCK_TIMEOUT_MS = 4_000
+STATEMENT_TIMEOUT_MS = 8_000
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000
+# Client side: longer than the server's statement timeout, for a server that stopped answering.
+CLIENT_WAIT_SECONDS = 10.0
+SQLITE_BUSY_TIMEOUT_SECONDS = 5
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """Pool and timeout settings for the database behind ``url``.
+
+    ``pool_pre_ping`` replaces a connection that died (a restarted server) before a request
+    uses it. Statement parameters are never written into error messages: they are children's
+    words, concern notes and typed e-mail addresses.
+    """
+    options: dict[str, Any] = {"hide_parameters": True, "pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        server = (
+            f"-c lock_timeout={LOCK_TIMEOUT_MS} -c statement_timeout={STATEMENT_TIMEOUT_MS} "
+            f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}"
+        )
+        options["connect_args"] = {
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "options": server,
+            "application_name": "participation",
+        }
+        options["pool_timeout"] = POOL_TIMEOUT_SECONDS
+    elif url.startswith("sqlite"):
+        options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+    return options
+
+
+class BoundedWaitConnection(psycopg.Connection[Any]):
+    """A psycopg connection that gives up on a server that stops answering.
+
+    The server's statement timeout covers slow queries, but not a server (or a network path)
+    that froze: the client would wait forever. After CLIENT_WAIT_SECONDS the connection is
+    closed, so SQLAlchemy sees a disconnect and never hands it out again.
+    """
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        try:
+            return super().wait(gen, interval, CLIENT_WAIT_SECONDS if timeout is None else timeout)
+        except psycopg.errors._WaitTimeout:  # psycopg's own "no answer in time" signal
+            self.pgconn.finish()
+            raise psycopg.OperationalError("the database did not answer in time") from None
+
+
+@event.listens_for(Engine, "do_connect")
+def _bounded_postgres_connection(
+    dialect: Dialect, conn_rec: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]
+) -> Any:
+    """PostgreSQL connections are BoundedWaitConnection; other databases connect as usual."""
+    if dialect.name != "postgresql":
+        return None
+    return BoundedWaitConnection.connect(*cargs, **cparams)
+
+
+def reset_session() -> None:
+    """Roll back after a failed statement; close instead if the connection itself is gone."""
+    try:
+        db.session.rollback()
+    except Exception:  # a dead connection must not hide the first error
+        db.session.close()
 
 
 def render_migration_type(type_: str, obj: Any, autogen_context: Any) -> str | bool:

@@ -6,11 +6,15 @@ from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
-from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms import Field, HiddenField, RadioField, TextAreaField, ValidationError
 from wtforms.validators import Optional
 
 from participation.feedback.models import AgeBand, ReactionKind
-from participation.feedback.services import MAX_IDEA_LENGTH, new_idempotency_key
+from participation.feedback.services import (
+    IDEMPOTENCY_KEY_RE,
+    MAX_IDEA_LENGTH,
+    new_idempotency_key,
+)
 from participation.templating import hole
 
 # Values only: the labels are written in templates/macros/feedback.html, where translation is
@@ -57,14 +61,24 @@ class IdeaForm(FlaskForm):  # type: ignore[misc]
     age_band = RadioField(choices=AGE_BAND_VALUES, validators=[Optional()])
     idempotency_key = HiddenField()
 
+    def validate_body(self, field: Field) -> None:
+        """Words only: a file sent in place of the text is refused kindly (not a crash)."""
+        if not isinstance(field.data, str):
+            raise ValidationError("not text")
+
     def chosen_age_band(self) -> AgeBand | None:
         value = self.age_band.data
         return AgeBand(value) if value in {band.value for band in AgeBand} else None
 
     def values(self) -> IdeaValues:
-        """The posted words, to show them back whatever went wrong."""
+        """The posted words, to show them back whatever went wrong, with the same key, so
+        pressing Send again can only ever store them once."""
+        body = self.body.data if isinstance(self.body.data, str) else ""
         key = self.idempotency_key.data
-        return IdeaValues(self.body.data or "", self.age_band.data, key or new_idempotency_key())
+        if not (isinstance(key, str) and IDEMPOTENCY_KEY_RE.match(key)):
+            key = new_idempotency_key()
+        age_band = self.age_band.data if self.age_band.data in AGE_BAND_VALUES else None
+        return IdeaValues(body, age_band, key)
 
 
 class ReactionForm(FlaskForm):  # type: ignore[misc]

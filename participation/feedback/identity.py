@@ -1,11 +1,15 @@
-"""The anonymous child: a random token in the session cookie, stored only as an HMAC.
+"""The anonymous child: a token in the session cookie, stored only as an HMAC.
 
-The token is created the first time a child reacts or writes. "I'm finished" and the idle
-timeout clear the session, so the next child on a shared tablet starts with nothing.
+The token is made the first time a child reacts or writes, from the session's CSRF secret
+(which every form page puts in the cookie): two first sends racing each other (a double tap)
+carry the same cookie, so they make the same child, and the second finds the first's idea
+instead of becoming a second child who cannot see it. "I'm finished" and the idle timeout
+clear the session, so the next child on a shared tablet starts with nothing.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -26,11 +30,23 @@ def token_hash(token: str) -> str:
     return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
 
 
+def _new_token() -> str:
+    """Derived from the session's CSRF secret when there is one (so racing first requests
+    agree), random otherwise. The secret is random and lives only in this cookie."""
+    # Flask-WTF keeps the raw secret in the session under the CSRF field's name.
+    csrf_secret = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if not isinstance(csrf_secret, str):
+        return secrets.token_urlsafe(32)
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, b"child-token:" + csrf_secret.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
 def current_child_hash(*, create: bool = False) -> str | None:
     """The hash of this browser's child token; with ``create``, make a token if there is none."""
     token = session.get(CHILD_KEY)
     if token is None and create:
-        token = session[CHILD_KEY] = secrets.token_urlsafe(32)
+        token = session[CHILD_KEY] = _new_token()
         session[SEEN_KEY] = int(time.time())
     return token_hash(token) if token else None
 

@@ -7,8 +7,11 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app, render_template
+from sqlalchemy.exc import SQLAlchemyError
 
+from participation.db import reset_session
 from participation.feedback.services import approved_ideas
+from participation.plans.queries import STALE_RETRY_SECONDS
 
 
 @dataclass(frozen=True)
@@ -33,10 +36,18 @@ class SharedIdeasCache:
         entry = self._entries.get(key)
         if entry is not None and now - entry[0] < ttl:
             return entry[1]
-        ideas = [
-            SharedIdea(item.published_body or "", item.age_band.value if item.age_band else None)
-            for item in approved_ideas(section_id, plan_id)
-        ]
+        try:
+            ideas = [
+                SharedIdea(item.published_body or "",
+                           item.age_band.value if item.age_band else None)
+                for item in approved_ideas(section_id, plan_id)
+            ]
+        except SQLAlchemyError:  # the database is down: keep showing what we had
+            reset_session()
+            stale = entry[1] if entry is not None else ""
+            with self._lock:  # look again in a few seconds, not on every request
+                self._entries[key] = (now - ttl + STALE_RETRY_SECONDS, stale)
+            return stale
         html = render_template("feedback/_shared_ideas.html", ideas=ideas)
         with self._lock:
             self._entries[key] = (now, html)

@@ -20,10 +20,9 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as BaseResponse
 
-from participation.db import db
+from participation.db import db, reset_session
 from participation.extensions import limiter
-from participation.feedback import identity
-from participation.feedback.errors import register_error_pages
+from participation.feedback import errors, identity
 from participation.feedback.forms import (
     AGE_BAND_VALUES,
     REACTION_VALUES,
@@ -43,12 +42,10 @@ from participation.feedback.services import (
     new_idempotency_key,
     set_reaction,
     submit_idea,
-    urgent_submission_received,
     withdraw_submission,
 )
 from participation.plans.queries import PlanView, SectionView, get_plan_view
 from participation.screening.rules import load_rules
-from participation.screening.services import PRIORITY_URGENT
 
 bp = Blueprint("feedback", __name__)
 
@@ -96,7 +93,11 @@ class FeedbackPanel:
 
     def holes(self, plan: PlanView, part: SectionView) -> dict[str, str]:
         section_id = plan.section_ids[part.slug]
-        chosen = current_reaction(section_id, identity.current_child_hash())
+        try:
+            chosen = current_reaction(section_id, identity.current_child_hash())
+        except SQLAlchemyError:  # the database is down: the part still reads, unpressed
+            reset_session()
+            chosen = None
         age_band = identity.remembered_age_band()
         notice = get_flashed_messages(category_filter=["reaction"])
         return {
@@ -129,7 +130,13 @@ def react(lang_code: str, slug: str) -> BaseResponse:
 
 
 def _send(lang_code: str, plan: PlanView, part: SectionView | None, form: IdeaForm) -> BaseResponse:
-    """Shared by ideas on a part and "something missing?" ideas."""
+    """Shared by ideas on a part and "something missing?" ideas.
+
+    Database failures are left to the app's error handler, whose feedback responder shows the
+    child's words back with the same key (feedback/errors.py). Nothing is read from the
+    database after the commit: if the connection dies then, the idea is stored and the child
+    still gets the thank-you page.
+    """
     child = identity.current_child_hash(create=True)
     assert child is not None
     age_band = form.chosen_age_band()
@@ -139,31 +146,20 @@ def _send(lang_code: str, plan: PlanView, part: SectionView | None, form: IdeaFo
             plan_id=plan.id,
             section_id=plan.section_ids[part.slug] if part else None,
             locale=lang_code,
-            text=form.body.data or "",
+            text=form.body.data,
             age_band=age_band,
             child_hash=child,
             idempotency_key=form.idempotency_key.data or "",
         )
-        db.session.commit()
-        if result.created and result.submission.priority == PRIORITY_URGENT:
-            urgent_submission_received.send(
-                current_app._get_current_object(),  # type: ignore[attr-defined]
-                submission_id=result.submission.id,
-            )
-            db.session.commit()
     except FeedbackError as error:
-        db.session.rollback()
+        reset_session()
         values = form.values()
         if error.code == "bad_key":
             values = IdeaValues(values.body, values.age_band, new_idempotency_key())
         return _write_page(plan, part, values, error.code, 422)
-    except SQLAlchemyError:
-        db.session.rollback()
-        current_app.logger.exception("Could not store an idea")
-        return _write_page(plan, part, form.values(), "server", 503)
-    return redirect(
-        url_for("feedback.sent", lang_code=lang_code, public_id=result.submission.public_id)
-    )
+    public_id = result.submission.public_id
+    db.session.commit()
+    return redirect(url_for("feedback.sent", lang_code=lang_code, public_id=public_id))
 
 
 def _write_page(
@@ -273,4 +269,4 @@ def init_app(app: Flask) -> None:
     app.extensions["shared_ideas"] = SharedIdeasCache()
     app.jinja_env.globals.update(age_band_values=AGE_BAND_VALUES, reaction_values=REACTION_VALUES)
     app.before_request(identity.expire_idle_child)
-    register_error_pages(app)
+    errors.init_app(app)

@@ -3,6 +3,9 @@
 Plan content only changes through `load-plan`, and every child page needs all of it, so each
 worker keeps an immutable, already-sanitised copy per locale and checks the plan's revision
 (version and update time, one indexed row) at most every ``PLAN_CACHE_SECONDS``.
+
+When that check fails (the database is down or slow), the last good copy is served and the
+check is retried after ``STALE_RETRY_SECONDS``: children keep reading during an outage.
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ from datetime import datetime
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
-from participation.db import db
+from participation.db import db, reset_session
 from participation.plans.models import GlossaryTerm, Plan, Section
 from participation.security import clean_html
 
 _TERM_KEY_RE = re.compile(r'data-term="([a-z0-9-]+)"')
+STALE_RETRY_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -110,19 +115,34 @@ class PlanCache:
             html = entry.fragments[key] = Markup(render())  # noqa: S704 - our own templates
         return html
 
+    def cached(self, locale: str) -> PlanView | None:
+        """The last good copy, without asking the database (error pages use it)."""
+        entry = self._entries.get(locale)
+        return entry.view if entry else None
+
     def get(self, locale: str) -> PlanView | None:
         ttl = float(current_app.config["PLAN_CACHE_SECONDS"])
         now = time.monotonic()
         entry = self._entries.get(locale)
         if entry is not None and now - entry.checked_at < ttl:
             return entry.view
-        revision = _current_revision()
-        if revision is None:
-            return None
-        if entry is not None and entry.revision == revision:
-            entry.checked_at = now
+        try:
+            revision = _current_revision()
+            if revision is None:
+                return None
+            if entry is not None and entry.revision == revision:
+                entry.checked_at = now
+                return entry.view
+            view = _build_plan_view(revision[0], locale)
+        except SQLAlchemyError as error:
+            if entry is None:
+                raise
+            # Serve the last good copy; look again in a few seconds, not on every request.
+            entry.checked_at = now - ttl + STALE_RETRY_SECONDS
+            reset_session()
+            current_app.logger.warning("Plan check failed, serving the cached plan: %s",
+                                       type(error).__name__)
             return entry.view
-        view = _build_plan_view(revision[0], locale)
         with self._lock:
             self._entries[locale] = _Entry(revision, now, view)
         return view
@@ -200,6 +220,11 @@ def _build_plan_view(plan_id: int, locale: str) -> PlanView:
 def plan_cache() -> PlanCache:
     cache: PlanCache = current_app.extensions["plan_cache"]
     return cache
+
+
+def cached_plan_view(locale: str) -> PlanView | None:
+    """The plan as last read, or None; never touches the database."""
+    return plan_cache().cached(locale)
 
 
 def get_plan_view(locale: str) -> PlanView | None:

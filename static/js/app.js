@@ -102,17 +102,27 @@
     try { return window.localStorage; } catch (e) { return null; } /* private mode, blocked */
   }
 
+  /* A send whose answer never came (a dropped network, a failed thank-you page) is remembered
+     with its key: sending the same words again reuses the key, so the server finds the idea it
+     may already have stored instead of storing it twice. */
+  function readPending(store, key) {
+    try { return JSON.parse(store.getItem("pending:" + key) || "null"); } catch (e) { return null; }
+  }
+
   function setUpDrafts() {
     var store = storage();
     document.querySelectorAll("form[data-draft]").forEach(function (form) {
       var key = form.getAttribute("data-draft");
       var box = form.querySelector("textarea");
       var button = form.querySelector("[data-send]");
+      var sendKey = form.querySelector("input[name=idempotency_key]");
       if (!box) { return; }
       if (store && !box.value.trim() && store.getItem(key)) {
         box.value = store.getItem(key);
         var note = form.querySelector("[data-draft-note]");
         if (note) { note.hidden = false; }
+        var pending = readPending(store, key);
+        if (pending && sendKey && pending.text === box.value) { sendKey.value = pending.key; }
       }
       box.addEventListener("input", function () {
         if (!store) { return; }
@@ -121,6 +131,12 @@
       form.addEventListener("submit", function (event) {
         if (form.getAttribute("data-sending")) { event.preventDefault(); return; } /* double tap */
         form.setAttribute("data-sending", "1");
+        if (store && sendKey) {
+          try {
+            store.setItem(key, box.value);
+            store.setItem("pending:" + key, JSON.stringify({key: sendKey.value, text: box.value}));
+          } catch (e) { /* storage full or blocked: the server still deduplicates retries */ }
+        }
         if (button) {
           button.setAttribute("aria-disabled", "true");
           var label = button.querySelector("span");
@@ -131,7 +147,10 @@
       });
     });
     var sent = document.querySelector("[data-clear-draft]");
-    if (sent && store) { store.removeItem(sent.getAttribute("data-clear-draft")); }
+    if (sent && store) {
+      store.removeItem(sent.getAttribute("data-clear-draft"));
+      store.removeItem("pending:" + sent.getAttribute("data-clear-draft"));
+    }
     if (document.querySelector("[data-clear-storage]")) {
       try { window.localStorage.clear(); window.sessionStorage.clear(); } catch (e) { /* none */ }
     }

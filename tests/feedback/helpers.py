@@ -15,6 +15,8 @@ KEY_RE = re.compile(r'name="idempotency_key" value="([^"]+)"')
 class Child:
     def __init__(self, client: FlaskClient, locale: str = "en") -> None:
         self.client = client
+        # What a browser says of a request made by a page of the same site.
+        client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"
         self.locale = locale
         self.page = ""
 

@@ -64,6 +64,30 @@ def test_html_and_script_are_shown_escaped(app: Flask, child: Child) -> None:
     assert "&lt;img src=x onerror=alert(1)&gt;" in child.page
 
 
+@pytest.mark.parametrize("headers", [
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Origin": "https://attacker.example"},
+    {"Sec-Fetch-Site": None},  # neither header: never pre-filled
+])
+def test_cross_site_post_shows_words_to_copy_without_a_ready_form(
+    app: Flask, child: Child, headers: dict[str, str | None]
+) -> None:
+    """Another site cannot make a child send its words with one tap."""
+    child.open_part("vision")
+    if headers.get("Sec-Fetch-Site", "") is None or "Origin" in headers:
+        child.client.environ_base.pop("HTTP_SEC_FETCH_SITE", None)
+    sent = {k: v for k, v in headers.items() if v is not None}
+    response = child.client.post("/en/plan/vision/ideas", headers=sent,
+                                 data={"body": "Words chosen by another site"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "came from another website" in page
+    assert "<blockquote" in page and "Words chosen by another site" in page
+    textarea = page.split("<textarea", 1)[1].split("</textarea>", 1)[0]
+    assert "Words chosen by another site" not in textarea
+    assert stored(app) == []
+
+
 @pytest.mark.parametrize("csrf", ["forged-token", ""])
 def test_bad_csrf_token_refused_with_words_back(app: Flask, child: Child, csrf: str) -> None:
     response = child.send("vision", "My words must survive", csrf=csrf)

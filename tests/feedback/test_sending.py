@@ -172,3 +172,39 @@ def test_database_error_shows_the_words_back(child: Child, monkeypatch: pytest.M
     assert response.status_code == 503
     assert "Please keep my words" in child.page
     assert "Your words are still here" in child.page
+
+
+def test_double_tap_on_the_very_first_send_makes_one_idea_the_child_owns(
+    app: Flask, demo_plan: PlanContent
+) -> None:
+    """Both taps leave before either answer arrives, so both carry the cookie of the page
+    (a CSRF secret, no child yet). They must make one child, one idea, owned by that child."""
+    first_tap = app.test_client()
+    child = Child(first_tap)
+    child.open_part("vision")
+    cookie = first_tap.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    second_tap = app.test_client()
+    second_tap.set_cookie(cookie.key, cookie.value)
+    form = {"csrf_token": child.csrf, "idempotency_key": child.key, "body": "Tap tap!"}
+    barrier = threading.Barrier(2)
+    answers: dict[str, object] = {}
+
+    def tap(name: str, client: object) -> None:
+        barrier.wait()
+        answers[name] = client.post(  # type: ignore[attr-defined]
+            "/en/plan/vision/ideas", data=form, headers={"Sec-Fetch-Site": "same-origin"})
+
+    threads = [threading.Thread(target=tap, args=pair)
+               for pair in (("first", first_tap), ("second", second_tap))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    locations = {answer.headers.get("Location") for answer in answers.values()}  # type: ignore[attr-defined]
+    assert [answer.status_code for answer in answers.values()] == [302, 302]  # type: ignore[attr-defined]
+    assert len(locations) == 1
+    assert len(submissions(app)) == 1
+    for client in (first_tap, second_tap):  # whichever answer the browser kept, it owns the idea
+        page = client.get("/en/my-ideas").get_data(as_text=True)
+        assert "Tap tap!" in page
