@@ -25,7 +25,7 @@ from flask import Flask, g, render_template, request
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, NotFound, SecurityError
 from werkzeug.wrappers import Response
 
 from participation.db import reset_session
@@ -129,6 +129,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
+        if isinstance(error, SecurityError):  # an unknown Host: no URL can be built for it
+            return Response("Unknown host.\n", status=400, mimetype="text/plain")
         return _respond(app, error, error.code or 500)
 
     @app.errorhandler(DataError)
