@@ -164,17 +164,20 @@ def board(classroom_id: int) -> str:
     """Code and QR code alone, to project on the board or print; words in the class's language."""
     classroom = _classroom_or_404(classroom_id)
     url = join_url(classroom)
+    # Short enough to type from the board; the code is typed on that page.
+    address = str(current_app.config["PUBLIC_URL"]).rstrip("/") + url_for(
+        "join.join", lang_code=classroom.locale)
     with force_locale(classroom.locale):
         words = {
             "title": _("Join your class"),
             "scan": _("Scan the square with the tablet's camera."),
-            "or_type": _("Or open this address and type the code:"),
+            "or_type": _("No camera? Open this address and type the code:"),
             "code": _("Class code"),
             "qr": _("QR code to join the class"),
         }
     return render_template("classrooms/board.html", classroom=classroom,
                            code=format_code(classroom.code), url=url, qr=qr_svg(url),
-                           words=words)
+                           address=address, words=words)
 
 
 @bp.post("/<int:classroom_id>/end")
