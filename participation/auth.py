@@ -1,4 +1,9 @@
-"""Who may open staff pages: Flask-Login sessions and one decorator per set of roles.
+"""Who may open staff pages: server-side staff sessions and one decorator per set of roles.
+
+The cookie (Flask-Login's ``_user_id``) carries a random session token; the database keeps its
+hash in ``staff_sessions`` and decides on every request whether it still counts. Nothing about
+the client's address or browser is kept, hashed or not (session_protection is off: it would
+write a hash of both into the cookie).
 
 Every staff view is declared with :func:`staff_required`; a test walks the URL map and fails on
 any /staff/ route without it. Finer rules (a facilitator cannot open an urgent item) are named
@@ -11,33 +16,40 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
-from sqlalchemy import select
 
 from participation.accounts.models import Role, User
+from participation.accounts.services import resume_staff_session
 from participation.db import db
 
 login_manager = LoginManager()
-login_manager.session_protection = "strong"
+login_manager.session_protection = None
 
 F = TypeVar("F", bound=Callable[..., Any])
 STAFF_ROUTE_MARK = "_staff_roles"
 
 
-def load_user(user_key: str) -> User | None:
-    """Session key is "id:version": bumping the version ends every session of the account."""
-    try:
-        user_id, version = (int(part) for part in user_key.split(":"))
-    except ValueError:
+def load_user(token: str) -> User | None:
+    """The person behind the session token in the cookie, if that session is still live."""
+    found = resume_staff_session(token, idle=current_app.permanent_session_lifetime)
+    if found is None:
         return None
-    user: User | None = db.session.scalar(select(User).where(User.id == user_id))
-    if user is None or not user.is_active or user.session_version != version:
-        return None
+    user, touched = found
+    if touched:
+        # Runs from _load_staff_session, before any view work, so only the refresh commits.
+        db.session.commit()
     return user
 
 
 login_manager.user_loader(load_user)
+
+
+def _load_staff_session() -> None:
+    """Load the signed-in person first thing (children's requests carry no staff cookie)."""
+    if "_user_id" in session and not current_user.is_authenticated:
+        session.pop("_user_id")  # ended, expired or idle: forget it, and stop looking it up
+        session.pop("_fresh", None)
 
 
 def staff_required(*roles: Role) -> Callable[[F], F]:
@@ -61,3 +73,4 @@ def staff_required(*roles: Role) -> Callable[[F], F]:
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    app.before_request(_load_staff_session)

@@ -7,17 +7,23 @@ suite skips with the reason, except in CI (CI=true), where a missing service is 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
+from werkzeug.test import TestResponse
 
 from participation import create_app
+from participation.accounts.models import Role
+from participation.accounts.services import create_user
 from participation.db import db
 from participation.extensions import limiter
 from participation.plans.content import PlanContent, read_plan_folder
@@ -69,6 +75,10 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret-key",
             "PLAN_CACHE_SECONDS": 0,
+            # Cheap argon2id under test: production cost takes ~45 s of the suite.
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 8,
+            "ARGON2_PARALLELISM": 1,
         }
     )
     with app.app_context():
@@ -120,3 +130,60 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+# Staff builders and sign-in helpers: every test module signs staff in through these.
+STAFF_PASSPHRASE = "a long and calm passphrase"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    id: int
+    email: str
+    totp_secret: str | None
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = CSRF_RE.search(client.get(path).get_data(as_text=True))
+    assert match, f"no form on {path}"
+    return match.group(1)
+
+
+def make_staff(app: Flask, email: str, *roles: Role, with_totp: bool = True) -> StaffAccount:
+    """Builder: a staff account with these roles (and a second factor unless told not to)."""
+    with app.app_context():
+        user = create_user(email, STAFF_PASSPHRASE, list(roles) or [Role.FACILITATOR],
+                           actor_id=None, with_totp=with_totp)
+        db.session.commit()
+        return StaffAccount(user.id, user.email, user.totp_secret)
+
+
+def sign_in(client: FlaskClient, email: str, *, totp_secret: str | None = None,
+            code: str | None = None, passphrase: str = STAFF_PASSPHRASE) -> TestResponse:
+    """Sign in over HTTP: the passphrase, then the code (now's, unless one is given) when the
+    account has a second factor. Returns the last response."""
+    client.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+    response = client.post("/staff/login", data={
+        "csrf_token": csrf_token(client, "/staff/login"), "email": email,
+        "passphrase": passphrase})
+    if totp_secret is None and code is None:
+        return response
+    return client.post("/staff/login/code", data={
+        "csrf_token": csrf_token(client, "/staff/login/code"),
+        "code": code or pyotp.TOTP(totp_secret or "").now()})
+
+
+@pytest.fixture
+def staff_client(app: Flask) -> Callable[..., FlaskClient]:
+    """Factory: a new browser signed in, second factor and all, as a new staff account."""
+
+    def make(email: str, *roles: Role) -> FlaskClient:
+        account = make_staff(app, email, *roles)
+        client = app.test_client()
+        response = sign_in(client, email, totp_secret=account.totp_secret)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return make

@@ -6,17 +6,12 @@ urgent item) are tested in tests/moderation.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from flask import Flask
 
 from participation.accounts.models import Role
-from participation.accounts.services import create_user
-from participation.db import db
+from tests.conftest import csrf_token, make_staff, sign_in
 
-PASSPHRASE = "a long and calm passphrase"
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 F, L, ORG, A = Role.FACILITATOR, Role.SAFEGUARDING_LEAD, Role.ORGANISER, Role.ADMIN
 ALL = {F, L, ORG, A}
 # GET endpoints under /staff and the roles that may open them.
@@ -33,6 +28,13 @@ EXPECTED = {
 WITH_OBJECTS = {"moderation.item", "moderation.concern",  # 404 or 403 by object; see moderation
                 "classrooms.session", "classrooms.counts", "classrooms.board"}  # tests/classrooms
 PUBLIC = {"accounts.login", "accounts.code"}
+# Admin actions (POST): everyone else is refused before anything is read or changed.
+ADMIN_POSTS = {
+    "admin.invite": "/staff/admin/accounts",
+    "admin.change_roles": "/staff/admin/accounts/{id}/roles",
+    "admin.deactivate": "/staff/admin/accounts/{id}/deactivate",
+    "admin.reset_totp": "/staff/admin/accounts/{id}/second-factor",
+}
 
 
 def test_every_get_route_is_in_the_matrix(app: Flask) -> None:
@@ -41,18 +43,19 @@ def test_every_get_route_is_in_the_matrix(app: Flask) -> None:
     assert endpoints == set(EXPECTED) | WITH_OBJECTS | PUBLIC
 
 
+def test_every_admin_action_is_in_the_matrix(app: Flask) -> None:
+    endpoints = {r.endpoint for r in app.url_map.iter_rules()
+                 if r.endpoint.startswith("admin.") and "POST" in (r.methods or set())}
+    assert endpoints == set(ADMIN_POSTS)
+
+
 @pytest.mark.parametrize("role", [F, L, ORG, A])
-def test_each_role_reaches_only_its_pages(app: Flask, role: Role,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(app.config, "STAFF_TOTP_REQUIRED", False)
-    with app.app_context():
-        create_user(f"{role.value}@example.org", PASSPHRASE, [role], actor_id=None,
-                    with_totp=False)
-        db.session.commit()
+def test_each_role_reaches_only_its_pages(app: Flask, role: Role) -> None:
+    account = make_staff(app, f"{role.value}@example.org", role)
+    target = make_staff(app, "someone@example.org", F, with_totp=False)
     client = app.test_client()
-    token = CSRF_RE.search(client.get("/staff/login").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
-    client.post("/staff/login", data={"csrf_token": token, "email": f"{role.value}@example.org",
-                                      "passphrase": PASSPHRASE})
+    assert sign_in(client, f"{role.value}@example.org",
+                   totp_secret=account.totp_secret).status_code == 302
     for rule in app.url_map.iter_rules():
         if rule.endpoint not in EXPECTED:
             continue
@@ -67,3 +70,11 @@ def test_each_role_reaches_only_its_pages(app: Flask, role: Role,
     for suffix in ("", "/counts", "/board"):
         classroom = client.get(f"/staff/classrooms/999999{suffix}").status_code
         assert classroom == (404 if role in {F, ORG, A} else 403), suffix
+    if role is A:
+        return
+    token = csrf_token(client, "/staff/")
+    for endpoint, path in ADMIN_POSTS.items():
+        response = client.post(path.format(id=target.id), data={
+            "csrf_token": token, "email": "x@example.org", "roles": ["admin"],
+            f"user-{target.id}-csrf_token": token, f"user-{target.id}-roles": ["admin"]})
+        assert response.status_code == 403, (role, endpoint)

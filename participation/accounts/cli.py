@@ -16,6 +16,8 @@ MESSAGES = {
     "passphrase_too_short": "The passphrase must have at least 15 characters (a few words).",
     "email_taken": "An account with this email already exists.",
     "bad_email": "That does not look like an email address.",
+    "email_control": "An email address cannot contain a line break or another invisible "
+                     "(control) character.",
     "no_role": "Give at least one --role.",
 }
 

@@ -34,8 +34,6 @@ class User(Undeletable, TimestampMixin, db.Model):  # type: ignore[name-defined,
     totp_failures: Mapped[int] = mapped_column(Integer, default=0)
     totp_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped to end every session of this account (deactivation, second-factor reset).
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -58,8 +56,21 @@ class User(Undeletable, TimestampMixin, db.Model):  # type: ignore[name-defined,
     def is_anonymous(self) -> bool:
         return False
 
+    def attach_session(self, token: str) -> None:
+        """Remember the staff session this request runs in (only its hash is ever stored)."""
+        self._session_token = token
+
+    @property
+    def session_token(self) -> str | None:
+        """The token of the staff session this request runs in, if any."""
+        token: str | None = getattr(self, "_session_token", None)
+        return token
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What Flask-Login keeps in the cookie: the session token, never the account id."""
+        if self.session_token is None:
+            raise RuntimeError("sign in through start_staff_session: no session token attached")
+        return self.session_token
 
     def __repr__(self) -> str:
         return f"<User {self.id} {sorted(self.roles)}>"

@@ -4,40 +4,47 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     Flask,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from participation.accounts.forms import CodeForm, LoginForm
+from participation.accounts.forms import ROLE_LABELS, CodeForm, ConfirmForm, LoginForm
 from participation.accounts.models import Role, User
 from participation.accounts.services import (
+    TotpOutcome,
     check_passphrase,
-    check_totp,
+    end_sessions,
+    end_staff_session,
     find_user,
+    list_active_sessions,
     record_failed_login,
-    record_login,
+    start_staff_session,
+    verify_second_factor,
 )
-from participation.audit.services import record_event
-from participation.auth import load_user, staff_required
+from participation.auth import staff_required
 from participation.db import db
 from participation.extensions import limiter
 from participation.feedback.models import Submission, SubmissionStatus
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff")
 PENDING_KEY = "pending_login"
+# The half-signed-in state (passphrase accepted, no code yet) lasts this long, never refreshed.
+PENDING_SECONDS = 5 * 60
+Page = Response | str | tuple[str, int]
 
 
 def account_rate_key() -> str:
@@ -45,6 +52,11 @@ def account_rate_key() -> str:
     email = (request.form.get("email") or "").strip().lower()
     key = current_app.config["SECRET_KEY"].encode()
     return "login:" + hmac.new(key, email.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def is_refusal(response: Response) -> bool:
+    """Only refused sign-ins (a 4xx answer) count towards the per-account limit."""
+    return 400 <= response.status_code < 500
 
 
 def _safe_next(target: str | None) -> str:
@@ -55,11 +67,29 @@ def _safe_next(target: str | None) -> str:
     return url_for("accounts.home")
 
 
+def _pending_user() -> User | None:
+    """The person half-way through signing in, while the five minutes last."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    started, user_id = pending.get("started"), pending.get("user")
+    if not isinstance(started, int | float) or not isinstance(user_id, int):
+        return None
+    if not 0 <= time.time() - started < PENDING_SECONDS:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
 def _finish_login(user: User) -> Response:
     session.pop(PENDING_KEY, None)
+    previous = session.get("_user_id")
+    if isinstance(previous, str):
+        end_staff_session(previous, actor_id=None)  # signing in again replaces this browser's
+    start_staff_session(user, max_hours=current_app.config["STAFF_SESSION_MAX_HOURS"])
     login_user(user)
-    session.permanent = True  # idle timeout: PERMANENT_SESSION_LIFETIME, refreshed per request
-    record_login(user)
+    session.pop("_id", None)  # Flask-Login's hash of address and browser: never kept
+    session.permanent = True  # the cookie ends with the idle limit too
     db.session.commit()
     return redirect(_safe_next(request.args.get("next")))
 
@@ -67,60 +97,81 @@ def _finish_login(user: User) -> Response:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMITS_PER_ADDRESS"], methods=["POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMITS_PER_ACCOUNT"], key_func=account_rate_key,
-               methods=["POST"])
-def login() -> Response | str:
+               methods=["POST"], deduct_when=is_refusal)
+def login() -> Page:
     """Step one: email and passphrase."""
     form = LoginForm()
-    error = None
-    if form.validate_on_submit():
-        user = check_passphrase(form.email.data, form.passphrase.data)
-        if user is None:
-            record_failed_login(find_user(form.email.data), "passphrase")
-            db.session.commit()
-            error = "credentials"
-        elif current_app.config["STAFF_TOTP_REQUIRED"]:
-            session[PENDING_KEY] = user.get_id()
-            return redirect(url_for("accounts.code", next=request.args.get("next")))
-        else:
-            return _finish_login(user)
-    return render_template("accounts/login.html", form=form, error=error)
+    if not form.is_submitted():
+        return render_template("accounts/login.html", form=form, error=None)
+    if not form.validate():
+        return render_template("accounts/login.html", form=form, error="form"), 400
+    user = check_passphrase(form.email.data, form.passphrase.data)
+    if user is None:
+        record_failed_login(find_user(form.email.data), "passphrase")
+        db.session.commit()
+        return render_template("accounts/login.html", form=form, error="credentials"), 401
+    if not current_app.config["STAFF_TOTP_REQUIRED"]:
+        return _finish_login(user)
+    db.session.commit()  # a passphrase rehash, if the cost changed
+    session[PENDING_KEY] = {"user": user.id, "started": int(time.time())}
+    return redirect(url_for("accounts.code", next=request.args.get("next")))
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMITS_PER_ADDRESS"], methods=["POST"])
-def code() -> Response | str:
-    """Step two: the code from the authenticator app (each code works once)."""
-    pending = session.get(PENDING_KEY)
-    user = load_user(pending) if pending else None
+def code() -> Page:
+    """Step two: the code from the authenticator app (each code works once, five tries)."""
+    user = _pending_user()
     if user is None:
-        return redirect(url_for("accounts.login"))
+        if PENDING_KEY in session:
+            session.pop(PENDING_KEY)
+            if request.method == "POST":
+                record_failed_login(None, "pending_expired")
+                db.session.commit()
+            flash("pending_expired", "sign-in")
+        return redirect(url_for("accounts.login", next=request.args.get("next")))
     form = CodeForm()
-    error = None
-    if form.validate_on_submit():
-        if check_totp(user, form.code.data):
-            return _finish_login(user)
-        record_failed_login(user, "totp")
-        db.session.commit()
-        error = "code"
-    return render_template("accounts/code.html", form=form, error=error)
+    if not form.is_submitted():
+        return render_template("accounts/code.html", form=form, error=None)
+    if not form.validate():
+        return render_template("accounts/code.html", form=form, error="form"), 400
+    outcome = verify_second_factor(user, form.code.data,
+                                   lock_minutes=current_app.config["STAFF_TOTP_LOCK_MINUTES"])
+    if outcome is TotpOutcome.ACCEPTED:
+        return _finish_login(user)
+    db.session.commit()
+    return render_template("accounts/code.html", form=form, error=outcome.value,
+                           lock_minutes=current_app.config["STAFF_TOTP_LOCK_MINUTES"]), 401
 
 
 @bp.post("/logout")
 @staff_required()
 def logout() -> Response:
-    """End the session on this browser."""
-    user_id = current_user.id
-    record_event("auth.logout", actor_id=user_id, object_type="user", object_id=user_id)
+    """End the session everywhere its cookie may have been copied to."""
+    end_staff_session(current_user.session_token, actor_id=current_user.id)
     db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("accounts.login"))
 
 
+@bp.post("/sessions/others")
+@staff_required()
+def end_other_sessions() -> Response:
+    """Sign out everywhere else: every session of this person but this browser's ends."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        end_sessions(current_user, actor_id=current_user.id, reason="signed_out_elsewhere",
+                     keep_token=current_user.session_token)
+        db.session.commit()
+        flash("others_ended", "sessions")
+    return redirect(url_for("accounts.home"))
+
+
 @bp.get("/")
 @staff_required()
 def home() -> str:
-    """Where each person's work starts: how much is waiting in the queues they may open."""
+    """Where each person's work starts: how much is waiting, and where they are signed in."""
     counts = dict(
         db.session.execute(
             select(Submission.priority, func.count())
@@ -129,7 +180,9 @@ def home() -> str:
         ).all()
     )
     sees_urgent = current_user.has_role(Role.SAFEGUARDING_LEAD, Role.ADMIN)
-    return render_template("accounts/home.html", counts=counts, sees_urgent=sees_urgent)
+    sessions = list_active_sessions(current_user, idle=current_app.permanent_session_lifetime)
+    return render_template("accounts/home.html", counts=counts, sees_urgent=sees_urgent,
+                           sessions=sessions, sessions_form=ConfirmForm())
 
 
 def init_app(app: Flask) -> None:
@@ -138,10 +191,4 @@ def init_app(app: Flask) -> None:
 
 
 def role_label(role: Role) -> str:
-    labels = {
-        Role.FACILITATOR: _("Facilitator"),
-        Role.SAFEGUARDING_LEAD: _("Safeguarding lead"),
-        Role.ORGANISER: _("Organiser"),
-        Role.ADMIN: _("Admin"),
-    }
-    return str(labels[role])
+    return str(ROLE_LABELS[role])
