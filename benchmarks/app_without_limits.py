@@ -1,7 +1,8 @@
 """The app with its rate limits off, for wrk sending every idea from one tablet and address.
 
-The settings do not read RATELIMIT_ENABLED from the environment (yet), so this gunicorn
-entry point passes it as an override: ``gunicorn --pythonpath benchmarks app_without_limits:app``.
+``gunicorn --pythonpath benchmarks app_without_limits:app``. An override rather than the
+RATELIMIT_ENABLED environment variable, which older commits (measured with ``--app-dir``)
+do not read.
 """
 
 from participation import create_app

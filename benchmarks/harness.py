@@ -52,21 +52,29 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], timeout: float = 60
     raise RuntimeError(f"{url} did not come up within {timeout:.0f} s")
 
 
-def app_env(database_url: str, **extra: str) -> dict[str, str]:
-    """Environment for the app's commands and servers: one secret, one database."""
+def app_env(database_url: str, app_dir: Path = ROOT, **extra: str) -> dict[str, str]:
+    """Environment for the app's commands and servers: one secret, one database, and the
+    app's code from ``app_dir`` (another copy of the repository, e.g. ``git archive HEAD``,
+    is imported ahead of the editable install of this working tree)."""
     return {
         **os.environ,
         "FLASK_APP": "participation",
         "SECRET_KEY": "benchmark",
         "DATABASE_URL": database_url,
+        "PYTHONPATH": str(app_dir),
         **extra,
     }
+
+
+def app_dir_of(env: dict[str, str]) -> Path:
+    """The folder whose copy of the app ``env`` runs."""
+    return Path(env.get("PYTHONPATH") or ROOT)
 
 
 def flask(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     """Run one ``flask`` command of the app; its standard output, or an error with stderr."""
     result = subprocess.run(
-        [str(BIN / "flask"), *args], env=env, cwd=ROOT, input=stdin,
+        [str(BIN / "flask"), *args], env=env, cwd=app_dir_of(env), input=stdin,
         capture_output=True, text=True, check=False,
     )
     if result.returncode != 0:
@@ -77,7 +85,7 @@ def flask(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
 def prepare_database(env: dict[str, str]) -> None:
     """Apply the migrations and load the demo plan, as `make db` does."""
     flask(env, "db", "upgrade")
-    flask(env, "load-plan", str(PLAN))
+    flask(env, "load-plan", str(app_dir_of(env) / PLAN.relative_to(ROOT)))
 
 
 @contextmanager
@@ -102,7 +110,9 @@ def gunicorn(
     ]
     # The server's log goes to a file: a pipe nobody reads fills up and blocks the workers.
     with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
+        server = subprocess.Popen(
+            command, env=env, cwd=app_dir_of(env), stdout=log, stderr=log
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base + check_path, server)

@@ -26,7 +26,10 @@ Targets (the script exits 1 and says which are missed):
 Usage (``make bench`` runs it with the defaults)::
 
     .venv/bin/python benchmarks/peers.py [--seconds 10] [--connections 8] [--workers 2]
-        [--database-url postgresql://postgres@127.0.0.1:5432/bench_peers]
+        [--database-url postgresql://postgres@127.0.0.1:5432/bench_peers] [--app-dir DIR]
+
+``--app-dir`` measures another copy of the app (e.g. ``git archive COMMIT | tar -x -C DIR``,
+then ``pybabel compile -d DIR/translations``) to compare before and after a change.
 
 The default database is a fresh SQLite file in a temporary folder; with ``--database-url`` the
 database must exist and be empty or already hold the demo plan (migrations and the plan load
@@ -327,6 +330,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--client-posts", type=int, default=500,
                         help="idea POSTs timed through the Flask test client")
+    parser.add_argument("--app-dir", type=Path, default=harness.ROOT,
+                        help="serve the app from this copy of the repository, e.g. the last"
+                        " commit: git archive HEAD | tar -x -C DIR (default: this work tree)")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--isso-venv", type=Path, default=DEFAULT_ISSO_VENV)
     args = parser.parse_args()
@@ -334,12 +340,13 @@ def main() -> int:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 2
     isso_gunicorn = ensure_isso(args.isso_venv)
+    sys.path.insert(0, str(args.app_dir.resolve()))  # the test client runs that copy too
     load_before = os.getloadavg()[0]
 
     with tempfile.TemporaryDirectory(prefix="bench-peers-") as tmp:
         folder = Path(tmp)
         database_url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
-        env = harness.app_env(database_url, RATELIMIT_ENABLED="0")
+        env = harness.app_env(database_url, args.app_dir.resolve(), RATELIMIT_ENABLED="0")
         harness.prepare_database(env)
         workers = args.workers
 

@@ -107,6 +107,7 @@ def main() -> None:
 
     with app.app_context():
         lead_user = db.session.get(User, lead_id)
+        assert lead_user is not None
 
         def claim_one() -> None:
             claim_next(lead_user)
@@ -122,6 +123,7 @@ def main() -> None:
     def reviewer(user_id: int) -> None:
         with app.app_context():
             user = db.session.get(User, user_id)
+            assert user is not None
             count = 0
             while time.monotonic() < deadline:
                 item = claim_next(user)
