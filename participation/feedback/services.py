@@ -7,9 +7,10 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, CursorResult, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from participation.db import db, utcnow
@@ -20,6 +21,7 @@ from participation.feedback.models import (
     Submission,
     SubmissionStatus,
 )
+from participation.jobs.services import enqueue
 from participation.screening.services import PRIORITY_URGENT, ScreeningResult, screen_text
 
 logger = logging.getLogger(__name__)
@@ -104,6 +106,11 @@ def submit_idea(
     try:
         with db.session.begin_nested():
             db.session.add(submission)
+            if submission.priority == PRIORITY_URGENT:
+                # The alert is stored with the idea or neither is: inside the savepoint, because
+                # SQLite's driver commits when the outermost savepoint is released.
+                db.session.flush()
+                enqueue("alert.urgent", {"submission_id": submission.id})
     except IntegrityError:
         # Two requests with one key raced; the other one won. Show the child that record.
         existing = _by_key(idempotency_key)
@@ -174,15 +181,42 @@ def list_own_submissions(child_hash: str | None) -> list[Submission]:
     )
 
 
+def change_submission(submission: Submission, *expected: ColumnElement[bool],
+                      **values: Any) -> bool:
+    """Change a submission only if it is still in the ``expected`` state; True if it was.
+
+    Every state change is one conditional UPDATE, so of two racing changes (a child withdraws
+    while a reviewer approves; one reviewer approves and rejects in two tabs) exactly one
+    wins, and the loser learns it instead of overwriting the winner.
+    """
+    result = db.session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, *expected)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    changed = isinstance(result, CursorResult) and result.rowcount == 1
+    db.session.refresh(submission)
+    return changed
+
+
 def withdraw_submission(submission: Submission, *, now: datetime | None = None) -> None:
-    """Take an idea back. Its text is deleted at once, unless screening saw a possible danger:
-    then a safeguarding lead may still read it (the child is told so, never promised secrecy)
-    and the retention job deletes it later."""
+    """Take an idea back, whatever an adult is doing with it at the same moment: shared words
+    are unshared at once. Its text is deleted too, unless it may be a disclosure (urgent or
+    escalated): then a safeguarding lead may still read it (the child is told so, never
+    promised secrecy) and the retention job deletes it later."""
     now = now or utcnow()
-    submission.status = SubmissionStatus.WITHDRAWN
-    submission.withdrawn_at = now
-    if not submission.is_urgent:
-        submission.delete_text(now)
+    keep = Submission.priority == PRIORITY_URGENT
+    changed = change_submission(
+        submission, Submission.status != SubmissionStatus.WITHDRAWN,
+        status=SubmissionStatus.WITHDRAWN, withdrawn_at=now, published_body=None,
+        claimed_by_id=None, claim_expires_at=None,
+        body=case((keep, Submission.body), else_=None),
+        suggested_redaction=case((keep, Submission.suggested_redaction), else_=None),
+        text_deleted_at=case((keep, None), else_=now),
+    )
+    if not changed:
+        raise FeedbackError("already_withdrawn")
 
 
 def approved_ideas(section_id: int | None, plan_id: int, limit: int = 20) -> list[Submission]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import (
     Blueprint,
     Flask,
@@ -230,7 +232,8 @@ def withdraw(lang_code: str, public_id: str) -> BaseResponse | str:
         abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
-        withdraw_submission(submission)
+        with contextlib.suppress(FeedbackError):  # already taken back (a double tap)
+            withdraw_submission(submission)
         db.session.commit()
         flash("withdrawn", "my-ideas")
         return redirect(url_for("feedback.my_ideas", lang_code=lang_code))

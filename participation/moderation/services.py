@@ -10,14 +10,17 @@ Every decision is written to the audit log in the same transaction.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from participation.accounts.models import Role, User
 from participation.audit.services import record_event
 from participation.db import db, utcnow
 from participation.feedback.models import RejectionReason, Submission, SubmissionStatus
-from participation.feedback.services import clean_idea_text
+from participation.feedback.services import change_submission, clean_idea_text
+from participation.jobs.services import enqueue
 from participation.moderation.models import Concern, ConcernEntry, ConcernView, EntryKind
 from participation.screening.services import PRIORITY_URGENT
 
@@ -102,12 +105,25 @@ def _check_holder(submission: Submission, user: User, now: datetime) -> None:
         raise ReviewError("not_claimed")
 
 
-def _decide(submission: Submission, user: User, status: SubmissionStatus, now: datetime) -> None:
-    submission.status = status
-    submission.decided_at = now
-    submission.decided_by_id = user.id
-    submission.claimed_by_id = None
-    submission.claim_expires_at = None
+def _held_by(user: User, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The expected state of an item a reviewer decides: still pending, still theirs."""
+    return (
+        Submission.status == SubmissionStatus.PENDING,
+        Submission.claimed_by_id == user.id,
+        Submission.claim_expires_at >= now,
+    )
+
+
+def _decide(submission: Submission, user: User, status: SubmissionStatus, now: datetime,
+            **values: Any) -> None:
+    """Record a decision, only if the item is still pending and held by ``user``."""
+    changed = change_submission(
+        submission, *_held_by(user, now), status=status, decided_at=now,
+        decided_by_id=user.id, claimed_by_id=None, claim_expires_at=None, **values,
+    )
+    if not changed:
+        _check_holder(submission, user, now)  # says why (decided, or no longer theirs)
+        raise ReviewError("already_decided")
 
 
 def approve_submission(submission: Submission, user: User, *, published_text: str | None = None,
@@ -123,8 +139,9 @@ def approve_submission(submission: Submission, user: User, *, published_text: st
         raise ReviewError("urgent_never_published")
     text = clean_idea_text(published_text if published_text is not None else submission.body or "")
     redacted = text != submission.body
-    submission.published_body = text
-    _decide(submission, user, SubmissionStatus.APPROVED, now)
+    # The child may withdraw at this very moment: the text is only shared if the idea is
+    # still pending (and its words are still the ones read), never after a withdrawal.
+    _decide(submission, user, SubmissionStatus.APPROVED, now, published_body=text)
     record_event(
         "review.approved_redacted" if redacted else "review.approved", actor_id=user.id,
         object_type="submission", object_id=submission.id,
@@ -136,8 +153,7 @@ def reject_submission(submission: Submission, user: User, reason: RejectionReaso
     """Do not share; the child sees the kind message that goes with ``reason``."""
     now = now or utcnow()
     _check_holder(submission, user, now)
-    submission.rejection_reason = reason.value
-    _decide(submission, user, SubmissionStatus.REJECTED, now)
+    _decide(submission, user, SubmissionStatus.REJECTED, now, rejection_reason=reason.value)
     record_event("review.rejected", actor_id=user.id, object_type="submission",
                  object_id=submission.id, details={"reason": reason.value})
 
@@ -147,13 +163,17 @@ def escalate_to_safeguarding(submission: Submission, user: User, *, note: str = 
     """Hand an item to the safeguarding leads: it joins the urgent queue and is never shared."""
     now = now or utcnow()
     _check_holder(submission, user, now)
-    submission.priority = PRIORITY_URGENT
-    submission.escalated_at = now
-    submission.escalation_note = note.strip()[:2000] or None
-    submission.claimed_by_id = None
-    submission.claim_expires_at = None
+    changed = change_submission(
+        submission, *_held_by(user, now), priority=PRIORITY_URGENT, escalated_at=now,
+        escalation_note=note.strip()[:2000] or None, claimed_by_id=None, claim_expires_at=None,
+    )
+    if not changed:
+        _check_holder(submission, user, now)
+        raise ReviewError("already_decided")
     record_event("review.escalated", actor_id=user.id, object_type="submission",
                  object_id=submission.id)
+    # The leads are alerted like for any urgent item, from the same transaction.
+    enqueue("alert.urgent", {"submission_id": submission.id, "reason": "escalated"})
 
 
 def can_handle_concerns(user: User) -> bool:
@@ -161,35 +181,65 @@ def can_handle_concerns(user: User) -> bool:
 
 
 def open_concern(submission: Submission, user: User, note: str) -> Concern:
-    """Start the safeguarding record for an urgent or escalated item (leads only)."""
+    """Start the safeguarding record for an urgent or escalated item (leads only).
+
+    One concern per item, even when two leads press at once: the unique constraint decides,
+    and the second lead is taken to the concern the first one opened.
+    """
     if not can_handle_concerns(user):
         raise ReviewError("forbidden")
     if submission.priority != PRIORITY_URGENT:
         raise ReviewError("not_urgent")
-    existing: Concern | None = db.session.scalar(
-        select(Concern).where(Concern.submission_id == submission.id)
-    )
+    existing = _concern_of(submission)
     if existing is not None:
         return existing
     concern = Concern(submission_id=submission.id, opened_by_id=user.id)
-    db.session.add(concern)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(concern)
+    except IntegrityError:
+        raced = _concern_of(submission)
+        if raced is None:
+            raise
+        return raced
     add_concern_entry(concern, user, EntryKind.NOTE, note)
-    submission.claimed_by_id = None
-    submission.claim_expires_at = None
+    change_submission(submission, claimed_by_id=None, claim_expires_at=None)
     record_event("concern.opened", actor_id=user.id, object_type="concern", object_id=concern.id)
     return concern
+
+
+def _concern_of(submission: Submission) -> Concern | None:
+    found: Concern | None = db.session.scalar(
+        select(Concern).where(Concern.submission_id == submission.id)
+    )
+    return found
+
+
+def _hold_open_concern(concern: Concern, closing_at: datetime | None = None) -> None:
+    """Lock the concern row while it is still open (and close it, with ``closing_at``).
+
+    A conditional UPDATE: an entry written while another lead closes the concern either lands
+    before the close or is refused, never after it.
+    """
+    result = db.session.execute(
+        update(Concern)
+        .where(Concern.id == concern.id, Concern.closed_at.is_(None))
+        .values(closed_at=closing_at)
+        .execution_options(synchronize_session=False)
+    )
+    if not (isinstance(result, CursorResult) and result.rowcount == 1):
+        raise ReviewError("concern_closed")
+    db.session.refresh(concern)
 
 
 def add_concern_entry(concern: Concern, user: User, kind: EntryKind, text: str) -> ConcernEntry:
     """Append what was seen, decided or done; nothing is ever edited."""
     if not can_handle_concerns(user):
         raise ReviewError("forbidden")
-    if not concern.is_open:
-        raise ReviewError("concern_closed")
     text = text.strip()
     if not text:
         raise ReviewError("empty")
+    _hold_open_concern(concern)
     entry = ConcernEntry(concern_id=concern.id, author_id=user.id, kind=kind, text=text[:5000])
     db.session.add(entry)
     if kind is not EntryKind.CLOSED:
@@ -199,8 +249,9 @@ def add_concern_entry(concern: Concern, user: User, kind: EntryKind, text: str) 
 
 
 def close_concern(concern: Concern, user: User, outcome: str) -> None:
+    """Close with the outcome; closing twice (two leads at once) is refused the second time."""
     add_concern_entry(concern, user, EntryKind.CLOSED, outcome)
-    concern.closed_at = utcnow()
+    _hold_open_concern(concern, closing_at=utcnow())
     record_event("concern.closed", actor_id=user.id, object_type="concern", object_id=concern.id)
 
 
