@@ -173,12 +173,12 @@ def test_nothing_is_added_to_a_concern_after_it_is_closed(app: Flask,
                                       db.session.get(User, lead), "Seen.").id  # type: ignore[arg-type]
             db.session.commit()
 
-        def close() -> str:
+        def close(concern_id: int = concern_id) -> str:
             close_concern(db.session.get(Concern, concern_id),  # type: ignore[arg-type]
                           db.session.get(User, lead), "Referred.")  # type: ignore[arg-type]
             return "closed"
 
-        def note() -> str:
+        def note(concern_id: int = concern_id) -> str:
             add_concern_entry(db.session.get(Concern, concern_id),  # type: ignore[arg-type]
                               db.session.get(User, lead), EntryKind.NOTE, "Late note")  # type: ignore[arg-type]
             return "noted"
