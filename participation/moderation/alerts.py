@@ -1,21 +1,30 @@
 """Alerts to safeguarding leads: a badge on every staff page, an e-mail when SMTP is set up.
 
-Alerts never contain the child's words: only that an urgent item is waiting and where. A
-new urgent item alerts at once (feedback sends a signal; moderation listens, so feedback does
-not depend on moderation); `flask alert-overdue` (run every few minutes by cron) re-alerts
-for urgent items nobody has acknowledged by opening a concern within URGENT_ACK_MINUTES.
+Alerts never contain the child's words: only how many urgent items wait and a link built from
+PUBLIC_URL. The job worker sends them, never a child's request: a new urgent idea or an
+escalation enqueues "alert.urgent" in its own transaction. The first after a quiet
+ALERT_GROUP_MINUTES goes out at once; the ones that follow within that window go together in one
+e-mail when it ends. Every five minutes the worker re-alerts about urgent items nobody has
+acknowledged (by opening a concern) within URGENT_ACK_MINUTES; `flask alert-overdue` does the
+same for deployments that prefer cron.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import smtplib
-from datetime import timedelta
+import ssl
+from datetime import datetime, timedelta
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
 
 import click
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, request
 from flask.cli import with_appcontext
+from flask_babel import force_locale, gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -24,9 +33,25 @@ from participation.audit.models import AuditEvent
 from participation.audit.services import record_event
 from participation.db import db, utcnow
 from participation.feedback.models import Submission, SubmissionStatus
-from participation.feedback.services import urgent_submission_received
+from participation.jobs.queue import (
+    crontab,
+    register_grouped_handler,
+    register_handler,
+    register_periodic,
+)
+from participation.jobs.services import dispatch_due, enqueue
 from participation.moderation.models import Concern
 from participation.screening.services import PRIORITY_URGENT
+
+logger = logging.getLogger(__name__)
+
+URGENT_ALERT = "alert.urgent"
+OVERDUE_ALERT = "alert.overdue"
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class AlertNotDelivered(Exception):
+    """The mail server accepted none of the leads' addresses (the job is retried)."""
 
 
 def _lead_emails() -> list[str]:
@@ -40,44 +65,133 @@ def _lead_emails() -> list[str]:
     )
 
 
+def _is_usable_address(address: str) -> bool:
+    """A plain addr-spec: a line break in one address must not reach a header (or stop alerts)."""
+    if _CONTROL_RE.search(address):
+        return False
+    try:
+        return Address(addr_spec=address).addr_spec == address
+    except (ValueError, HeaderParseError, IndexError):
+        return False
+
+
 def send_alert(subject: str, body: str) -> int:
-    """E-mail every active safeguarding lead; returns how many were sent (0 without SMTP)."""
-    host = current_app.config["SMTP_HOST"]
-    recipients = _lead_emails()
-    if not host or not recipients:
+    """E-mail each active safeguarding lead separately; returns how many messages were sent.
+
+    Nothing is sent without SMTP_HOST (the staff badge still counts). A malformed address is
+    skipped and logged without its value; a recipient the server refuses does not stop the
+    others. The server's certificate is verified on STARTTLS. An unreachable server raises, so
+    the job is retried.
+    """
+    config = current_app.config
+    if not config["SMTP_HOST"]:
         return 0
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = current_app.config["ALERT_FROM"]
-    message["To"] = ", ".join(recipients)
-    message.set_content(body)
-    with smtplib.SMTP(host, current_app.config["SMTP_PORT"], timeout=10) as smtp:
-        if current_app.config["SMTP_STARTTLS"]:
-            smtp.starttls()
-        if current_app.config["SMTP_USERNAME"]:
-            smtp.login(current_app.config["SMTP_USERNAME"], current_app.config["SMTP_PASSWORD"])
-        smtp.send_message(message)
-    return len(recipients)
-
-
-def _queue_url() -> str:
-    try:
-        return url_for("moderation.queues", _external=True)
-    except RuntimeError:  # no request (CLI): a relative path is still useful
-        return "/staff/queues"
-
-
-def alert_new_urgent(sender: Any, submission_id: int, **extra: Any) -> None:
-    """Listener: an urgent item just arrived."""
+    recipients = []
+    for address in _lead_emails():
+        if _is_usable_address(address):
+            recipients.append(address)
+        else:
+            logger.warning("Skipped a safeguarding lead whose e-mail address is malformed; "
+                           "fix it in the admin pages")
+    if not recipients:
+        return 0
     sent = 0
-    try:
-        sent = send_alert("Urgent item waiting for review",
-                          f"An urgent item is waiting in the review queue: {_queue_url()}\n"
-                          "The text is not included in this message.")
-    except (OSError, smtplib.SMTPException):
-        current_app.logger.exception("Could not e-mail the safeguarding leads")
-    record_event("alert.new_urgent", actor_id=None, object_type="submission",
-                 object_id=submission_id, details={"emails": sent})
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"],
+                      timeout=config["SMTP_TIMEOUT_SECONDS"]) as smtp:
+        if config["SMTP_STARTTLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["SMTP_USERNAME"]:
+            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+        for address in recipients:
+            message = EmailMessage()
+            message["Subject"] = subject
+            message["From"] = config["ALERT_FROM"]
+            message["To"] = address
+            message.set_content(body)
+            try:
+                smtp.send_message(message)
+            except smtplib.SMTPRecipientsRefused:
+                logger.warning("The mail server refused a safeguarding lead's address")
+                continue
+            sent += 1
+    if sent == 0:
+        raise AlertNotDelivered("no lead's address was accepted")
+    return sent
+
+
+def queue_url() -> str:
+    """The review queues' address from PUBLIC_URL (never from a request's Host header)."""
+    adapter = current_app.url_map.bind(
+        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    path = adapter.build("moderation.queues")
+    return str(current_app.config["PUBLIC_URL"]).rstrip("/") + path
+
+
+def _alert_text(subject: str, opening: str) -> tuple[str, str]:
+    body = "\n\n".join([
+        opening,
+        gettext("Open the review queue: %(link)s", link=queue_url()),
+        gettext("The child's words are never included in these messages."),
+    ])
+    return subject, body + "\n"
+
+
+def urgent_alert_text(count: int) -> tuple[str, str]:
+    """Subject and body of the alert about ``count`` new urgent items (no child's words)."""
+    return _alert_text(
+        ngettext("An urgent item is waiting for review",
+                 "%(num)d urgent items are waiting for review", count),
+        ngettext("An urgent item is waiting in the review queue.",
+                 "%(num)d urgent items arrived in the review queue in the last few minutes "
+                 "and are waiting.", count),
+    )
+
+
+def overdue_alert_text(count: int, minutes: int) -> tuple[str, str]:
+    """Subject and body of the re-alert about ``count`` unacknowledged urgent items."""
+    return _alert_text(
+        ngettext("An urgent item is not yet acknowledged",
+                 "%(num)d urgent items are not yet acknowledged", count),
+        ngettext("An urgent item has waited more than %(minutes)d minutes without a concern "
+                 "being opened.",
+                 "%(num)d urgent items have waited more than %(minutes)d minutes without a "
+                 "concern being opened.", count, minutes=minutes),
+    )
+
+
+def _still_waiting(ids: list[int]) -> list[int]:
+    """Those of ``ids`` nobody has decided or opened a concern about yet."""
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(Submission.id)
+        .outerjoin(Concern, Concern.submission_id == Submission.id)
+        .where(Submission.id.in_(ids), Submission.decided_at.is_(None), Concern.id.is_(None))
+        .order_by(Submission.id)
+    ))
+
+
+def alert_urgent_items(payloads: list[dict[str, Any]]) -> None:
+    """Job: one e-mail about the urgent items that arrived since the last alert."""
+    waiting = _still_waiting(sorted({int(payload["submission_id"]) for payload in payloads}))
+    sent = 0
+    if waiting:  # send first, write after: on SQLite a write holds the database's only lock
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            sent = send_alert(*urgent_alert_text(len(waiting)))
+    for submission_id in waiting:
+        record_event("alert.new_urgent", actor_id=None, object_type="submission",
+                     object_id=submission_id, details={"emails": sent, "items": len(waiting)})
+
+
+def alert_overdue_items(payload: dict[str, Any]) -> None:
+    """Job: re-alert the leads about urgent items still unacknowledged."""
+    waiting = _still_waiting([int(item) for item in payload["submission_ids"]])
+    if not waiting:
+        return
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        sent = send_alert(*overdue_alert_text(len(waiting), int(payload["minutes"])))
+    record_event("alert.overdue_sent", actor_id=None,
+                 details={"emails": sent, "items": len(waiting)})
 
 
 def _overdue(minutes: int) -> Any:
@@ -92,29 +206,48 @@ def _overdue(minutes: int) -> Any:
     )
 
 
-@click.command("alert-overdue")
-@with_appcontext
-def alert_overdue_command() -> None:
-    """Re-alert the leads about unacknowledged urgent items (run every few minutes)."""
+def enqueue_overdue_alerts(*, now: datetime | None = None) -> tuple[int, int]:
+    """Enqueue one re-alert for the overdue urgent items not re-alerted within the last
+    URGENT_ACK_MINUTES; returns (overdue, re-alerted). The caller commits."""
     minutes = current_app.config["URGENT_ACK_MINUTES"]
     items = list(db.session.scalars(_overdue(minutes)))
-    recent = utcnow() - timedelta(minutes=minutes)
+    recent = (now or utcnow()) - timedelta(minutes=minutes)
     alerted = set(db.session.scalars(select(AuditEvent.object_id).where(
         AuditEvent.action == "alert.overdue", AuditEvent.created_at > recent)))
     fresh = [item_id for item_id in items if str(item_id) not in alerted]
     if fresh:
-        sent = send_alert(f"{len(fresh)} urgent item(s) not yet acknowledged",
-                          f"Urgent items have waited more than {minutes} minutes without a "
-                          f"concern being opened: {_queue_url()}")
+        enqueue(OVERDUE_ALERT, {"submission_ids": fresh, "minutes": minutes})
         for item_id in fresh:
             record_event("alert.overdue", actor_id=None, object_type="submission",
-                         object_id=item_id, details={"emails": sent})
-        db.session.commit()
-    click.echo(f"{len(items)} overdue urgent item(s); re-alerted for {len(fresh)}.")
+                         object_id=item_id)
+    return len(items), len(fresh)
+
+
+def realert_overdue() -> None:
+    """Periodic job: enqueue the re-alerts (the commit nudges the worker to send them)."""
+    enqueue_overdue_alerts()
+    db.session.commit()
+
+
+@click.command("alert-overdue")
+@with_appcontext
+def alert_overdue_command() -> None:
+    """Re-alert the leads about unacknowledged urgent items now (the job worker does it every
+    five minutes; this is for cron)."""
+    overdue, fresh = enqueue_overdue_alerts()
+    db.session.commit()
+    dispatch_due()
+    click.echo(f"{overdue} overdue urgent item(s); re-alerted for {fresh}.")
+
+
+def _group_window() -> timedelta:
+    return timedelta(minutes=current_app.config["ALERT_GROUP_MINUTES"])
 
 
 def init_app(app: Flask) -> None:
-    urgent_submission_received.connect(alert_new_urgent, app)
+    register_grouped_handler(app, URGENT_ALERT, alert_urgent_items, _group_window)
+    register_handler(app, OVERDUE_ALERT, alert_overdue_items)
+    register_periodic(app, "alerts.realert_overdue", crontab(minute="*/5"), realert_overdue)
     app.cli.add_command(alert_overdue_command)
 
     @app.context_processor
