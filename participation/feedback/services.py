@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from blinker import Namespace
 from sqlalchemy import ColumnElement, CursorResult, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,9 +24,6 @@ from participation.jobs.services import enqueue
 from participation.screening.services import PRIORITY_URGENT, ScreeningResult, screen_text
 
 logger = logging.getLogger(__name__)
-_signals = Namespace()
-# Sent after an urgent idea is committed; moderation listens (alerts), feedback does not know.
-urgent_submission_received = _signals.signal("urgent-submission-received")
 
 MAX_IDEA_LENGTH = 1000
 IDEMPOTENCY_KEY_RE = re.compile(r"^[0-9a-f]{32}$")
