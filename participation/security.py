@@ -1,9 +1,13 @@
-"""The one HTML sanitiser and the security headers every response carries."""
+"""The one HTML sanitiser, the security headers every response carries, and which pages are
+never cached."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import bleach
-from flask import Flask, Response
+from flask import Flask, Response, current_app, request
 from markupsafe import Markup
 
 # The only tags stored rich text may use (plan content converted from content files).
@@ -53,9 +57,30 @@ def clean_html(html: str) -> Markup:
     return Markup(cleaned)  # noqa: S704 - this is the one place sanitised HTML becomes Markup
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+_PRIVATE_MARK = "_private_page"
+
+
+def private_page(view: F) -> F:
+    """Mark a child's page that shows what they wrote ("my ideas", a confirmation): never kept
+    in a cache, so the next child on a shared tablet cannot bring it back with Back."""
+    setattr(view, _PRIVATE_MARK, True)
+    return view
+
+
+def _is_private() -> bool:
+    """Staff pages, answers to a POST (they may show the words sent), marked pages."""
+    if request.path.startswith("/staff/") or request.method == "POST":
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, _PRIVATE_MARK, False))
+
+
 def _set_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if _is_private():
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

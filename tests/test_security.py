@@ -73,3 +73,23 @@ def test_logs_hold_no_client_address(client: FlaskClient, demo_plan: PlanContent
         client.get("/en/", environ_base={"REMOTE_ADDR": "203.0.113.7"},
                    headers={"User-Agent": "KidTablet/1.0"})
     assert "203.0.113.7" not in caplog.text and "KidTablet" not in caplog.text
+
+
+def test_pages_with_a_childs_words_or_staff_data_are_never_cached(
+    client: FlaskClient, demo_plan: PlanContent
+) -> None:
+    from tests.feedback.helpers import Child
+
+    child = Child(client)
+    sent = child.send("vision", "An idea for the plan")
+    assert sent.headers["Cache-Control"] == "no-store"  # every answer to a POST
+    confirmation = child.get(sent.headers["Location"])
+    assert confirmation.headers["Cache-Control"] == "no-store"
+    assert child.get("/en/my-ideas").headers["Cache-Control"] == "no-store"
+    public_id = child.sent_id(sent)
+    assert child.get(f"/en/my-ideas/{public_id}/withdraw").headers["Cache-Control"] == "no-store"
+    for path in ("/staff/login", "/staff/", "/staff/queues", "/staff/concerns/1",
+                 "/staff/admin/audit"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+    # The plan itself may be kept by a slow tablet's cache.
+    assert "no-store" not in client.get("/en/plan/vision").headers.get("Cache-Control", "")

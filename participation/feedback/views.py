@@ -48,6 +48,7 @@ from participation.feedback.services import (
 )
 from participation.plans.queries import PlanView, SectionView, get_plan_view
 from participation.screening.rules import load_rules
+from participation.security import private_page
 
 bp = Blueprint("feedback", __name__)
 
@@ -203,6 +204,7 @@ def missing(lang_code: str) -> BaseResponse:
 
 
 @bp.get("/<locale:lang_code>/ideas/<public_id>/sent")
+@private_page
 def sent(lang_code: str, public_id: str) -> str:
     """A kind confirmation; help right away if screening thinks the child may be unsafe."""
     submission = find_own_submission(public_id, identity.current_child_hash())
@@ -217,6 +219,7 @@ def sent(lang_code: str, public_id: str) -> str:
 
 
 @bp.get("/<locale:lang_code>/my-ideas")
+@private_page
 def my_ideas(lang_code: str) -> str:
     """Everything this child sent, with where each idea stands."""
     plan = get_plan_view(lang_code)
@@ -225,6 +228,7 @@ def my_ideas(lang_code: str) -> str:
 
 
 @bp.route("/<locale:lang_code>/my-ideas/<public_id>/withdraw", methods=["GET", "POST"])
+@private_page
 def withdraw(lang_code: str, public_id: str) -> BaseResponse | str:
     """Ask "are you sure?", then delete the idea's words."""
     submission = find_own_submission(public_id, identity.current_child_hash())
