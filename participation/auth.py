@@ -47,6 +47,8 @@ login_manager.user_loader(load_user)
 
 def _load_staff_session() -> None:
     """Load the signed-in person first thing (children's requests carry no staff cookie)."""
+    if request.endpoint == "static":
+        return
     if "_user_id" in session and not current_user.is_authenticated:
         session.pop("_user_id")  # ended, expired or idle: forget it, and stop looking it up
         session.pop("_fresh", None)

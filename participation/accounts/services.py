@@ -317,16 +317,22 @@ def resume_staff_session(token: str, *, idle: timedelta) -> tuple[User, bool] | 
     return user, touched
 
 
-def end_staff_session(token: str, *, actor_id: int | None) -> None:
+def end_staff_session(token: str, *, reason: str) -> None:
     """Sign out: the session ends on the server, so a copy of the cookie stops working too."""
+    user_id = db.session.scalar(
+        select(StaffSession.user_id)
+        .where(StaffSession.token_hash == _token_hash(token), StaffSession.revoked_at.is_(None))
+    )
+    if user_id is None:
+        return
     db.session.execute(
         update(StaffSession)
         .where(StaffSession.token_hash == _token_hash(token), StaffSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if actor_id is not None:
-        record_event("auth.logout", actor_id=actor_id, object_type="user", object_id=actor_id)
+    record_event("auth.logout", actor_id=user_id, object_type="user", object_id=user_id,
+                 details={"reason": reason})
 
 
 def end_sessions(user: User, *, actor_id: int | None, reason: str,

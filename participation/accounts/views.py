@@ -85,7 +85,7 @@ def _finish_login(user: User) -> Response:
     session.pop(PENDING_KEY, None)
     previous = session.get("_user_id")
     if isinstance(previous, str):
-        end_staff_session(previous, actor_id=None)  # signing in again replaces this browser's
+        end_staff_session(previous, reason="signed_in_again")  # one session per browser
     start_staff_session(user, max_hours=current_app.config["STAFF_SESSION_MAX_HOURS"])
     login_user(user)
     session.pop("_id", None)  # Flask-Login's hash of address and browser: never kept
@@ -104,6 +104,7 @@ def login() -> Page:
     if not form.is_submitted():
         return render_template("accounts/login.html", form=form, error=None)
     if not form.validate():
+        form.email.data = (form.email.data or "").replace("\x00", "")  # never echo NUL back
         return render_template("accounts/login.html", form=form, error="form"), 400
     user = check_passphrase(form.email.data, form.passphrase.data)
     if user is None:
@@ -134,12 +135,14 @@ def code() -> Page:
     if not form.is_submitted():
         return render_template("accounts/code.html", form=form, error=None)
     if not form.validate():
+        form.code.data = ""
         return render_template("accounts/code.html", form=form, error="form"), 400
     outcome = verify_second_factor(user, form.code.data,
                                    lock_minutes=current_app.config["STAFF_TOTP_LOCK_MINUTES"])
     if outcome is TotpOutcome.ACCEPTED:
         return _finish_login(user)
     db.session.commit()
+    form.code.data = ""  # a refused code is of no more use: an empty field for the next one
     return render_template("accounts/code.html", form=form, error=outcome.value,
                            lock_minutes=current_app.config["STAFF_TOTP_LOCK_MINUTES"]), 401
 
@@ -148,7 +151,7 @@ def code() -> Page:
 @staff_required()
 def logout() -> Response:
     """End the session everywhere its cookie may have been copied to."""
-    end_staff_session(current_user.session_token, actor_id=current_user.id)
+    end_staff_session(current_user.session_token, reason="signed_out")
     db.session.commit()
     logout_user()
     session.clear()

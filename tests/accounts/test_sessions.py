@@ -182,3 +182,20 @@ def test_a_closed_account_or_an_old_style_cookie_opens_nothing(app: Flask,
     with forged.session_transaction() as session:
         session["_user_id"] = f"{account.id}:1"
     assert forged.get("/staff/").status_code == 302
+
+
+def test_signing_in_again_replaces_this_browsers_session(app: Flask, no_totp: None) -> None:
+    make_staff(app, ADMIN, Role.ADMIN, with_totp=False)
+    client = browser(app)
+    old_cookie = cookie_value(client)
+    assert sign_in(client, ADMIN).status_code == 302
+    first, second = sessions(app)
+    assert first.revoked_at is not None and second.revoked_at is None
+    stale = app.test_client()
+    stale.set_cookie(COOKIE, old_cookie)
+    assert stale.get("/staff/").status_code == 302
+    assert client.get("/staff/").status_code == 200
+    with app.app_context():
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "auth.logout")).one()
+        assert event.details == {"reason": "signed_in_again"}
