@@ -129,3 +129,70 @@ def test_sending_works_while_redis_is_down(app: Flask, demo_content: PlanContent
         limiter._storage, limiter._limiter = saved
         with worker.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def gunicorn_server(tmp_path: Path, database_url: str) -> Any:
+    """Start the app under gunicorn (2 workers, this repository's gunicorn.conf.py)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.conftest import ROOT
+
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(extra_env: dict[str, str] | None = None) -> tuple[str, subprocess.Popen[bytes]]:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        env = {**os.environ, "SECRET_KEY": "test-secret-key", "DATABASE_URL": database_url,
+               "FLASK_APP": "participation", **(extra_env or {})}
+        env.pop("REDIS_URL", None) if "REDIS_URL" not in (extra_env or {}) else None
+        bin_dir = Path(sys.executable).parent
+        server = subprocess.Popen(
+            [str(bin_dir / "gunicorn"), "--no-control-socket", "--workers", "2",
+             "--bind", f"127.0.0.1:{port}", "participation:create_app()"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        started.append(server)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(base + "/en/", timeout=2):  # noqa: S310 - loopback
+                    return base, server
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    yield start
+    for server in started:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_gunicorn_warns_about_per_worker_limits_and_ignores_forged_prefixes(
+    gunicorn_server: Any, demo_plan: PlanContent
+) -> None:
+    import http.client
+
+    base, server = gunicorn_server()
+    host, port = base.removeprefix("http://").split(":")
+    for headers in ({"SCRIPT_NAME": "/evil"}, {"Script-Name": "/evil"},
+                    {"X-Forwarded-Prefix": "/evil", "X-Forwarded-Host": "evil.example"}):
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        connection.request("GET", "/en/plan/vision", headers=headers)
+        answer = connection.getresponse()
+        assert answer.status in {200, 400}
+        assert b"/evil" not in answer.read() and b"evil.example" not in answer.read()
+        connection.close()
+    clean = http.client.HTTPConnection(host, int(port), timeout=10)
+    clean.request("GET", "/en/plan/vision")
+    page = clean.getresponse().read().decode()
+    assert "/evil" not in page and 'href="/en/help"' in page
+    server.terminate()
+    _out, err = server.communicate(timeout=10)
+    assert b"2 workers and no REDIS_URL" in err
+    assert b"GET /en/" not in err  # no access log

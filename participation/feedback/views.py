@@ -47,7 +47,6 @@ from participation.feedback.services import (
     withdraw_submission,
 )
 from participation.plans.queries import PlanView, SectionView, get_plan_view
-from participation.screening.rules import load_rules
 from participation.security import private_page
 
 bp = Blueprint("feedback", __name__)
@@ -268,9 +267,6 @@ def help_page(lang_code: str) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint, the panel under each part and the child-friendly error pages."""
-    # A broken rules file should stop a deployment at start-up, not surface on a child's send.
-    for locale in app.config["LANGUAGES"]:
-        load_rules(locale)
     app.register_blueprint(bp)
     app.extensions["part_panels"].append(FeedbackPanel())
     app.extensions["shared_ideas"] = SharedIdeasCache()
