@@ -36,7 +36,7 @@ class StartClassroomForm(FlaskForm):  # type: ignore[misc]
     expected_children = IntegerField(
         _l("How many children?"),
         validators=[InputRequired(), NumberRange(*EXPECTED_RANGE)],
-        render_kw={"min": EXPECTED_RANGE[0], "max": EXPECTED_RANGE[1], "inputmode": "numeric"},
+        render_kw={"min": EXPECTED_RANGE[0], "max": EXPECTED_RANGE[1]},
     )
     minutes = SelectField(_l("How long?"), coerce=int, default=DEFAULT_MINUTES)
     locale = SelectField(_l("Language of the plan"))

@@ -22,12 +22,13 @@
 /* Times: the server writes "HH:MM UTC"; show them in the facilitator's own time zone. */
 (function () {
   "use strict";
-  var nodes = document.querySelectorAll("time[data-local-time]");
+  var nodes = document.querySelectorAll("time[data-local-time], time[data-local-date]");
   for (var i = 0; i < nodes.length; i += 1) {
     var moment = new Date(nodes[i].getAttribute("datetime"));
-    if (!isNaN(moment.getTime())) {
-      nodes[i].textContent = moment.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    }
+    if (isNaN(moment.getTime())) { continue; }
+    nodes[i].textContent = nodes[i].hasAttribute("data-local-date")
+      ? moment.toLocaleDateString()
+      : moment.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 })();
 

@@ -6,12 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template_string
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
 from participation.classrooms.models import ClassroomCount, ClassroomSession
-from participation.classrooms.services import format_code, join_cap
+from participation.classrooms.services import (
+    ClassroomRef,
+    current_classroom,
+    format_code,
+    join_cap,
+)
 from participation.db import db, utcnow
 from participation.plans.content import PlanContent
 from tests.classrooms.conftest import CODE_RE, csrf_from, join_with, open_classroom
@@ -174,3 +179,23 @@ def test_cli_starts_and_ends_a_session(app: Flask, runner: FlaskCliRunner,
     bad = runner.invoke(args=["classroom", "start", "--name", "x", "--expected", "5",
                               "--by", "lead@example.org"])
     assert bad.exit_code != 0 and "forbidden" in bad.output
+
+
+def test_the_rejoin_button_for_the_finished_page(app: Flask, client: FlaskClient,
+                                                 facilitator: int) -> None:
+    """templates/classrooms/_rejoin.html: one tap takes the next child to the join page with the
+    class code filled in (the finished page renders it with the ClassroomRef read before the
+    session is cleared)."""
+    _, code = open_classroom(app, facilitator)
+    assert join_with(client, code) == 302
+    with app.test_request_context("/fr/finish"):
+        with client.session_transaction() as stored:
+            ref = ClassroomRef(stored["classroom"]["id"], stored["classroom"]["code"], 30,
+                               utcnow() + timedelta(minutes=30))
+        html = render_template_string('{% include "classrooms/_rejoin.html" %}', classroom=ref)
+        assert f'href="/fr/join/{format_code(code)}"' in html
+        assert "Next child: join the class" in html
+        assert render_template_string('{% include "classrooms/_rejoin.html" %}',
+                                      classroom=current_classroom()).strip() == ""
+    page = client.get(f"/fr/join/{format_code(code)}").get_data(as_text=True)
+    assert f'value="{format_code(code)}"' in page
