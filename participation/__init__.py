@@ -14,6 +14,7 @@ from participation.config import load_settings
 from participation.extensions import babel, csrf, db, limiter, migrate
 from participation.plans.queries import PlanCache
 from participation.proxies import TrustedProxies
+from participation.screening import hosts as screening_hosts
 
 
 class LocaleConverter(BaseConverter):
@@ -53,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    screening_hosts.init_app(app)
     templating.init_app(app)
     auth.init_app(app)
     _register_blueprints(app)

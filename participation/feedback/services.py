@@ -78,13 +78,15 @@ def submit_idea(
     body = clean_idea_text(text)
     try:
         result = screen_text(body, locale)
-    except Exception:  # broken rules must never lose a child's words: store, and look first
-        logger.exception("Screening failed; storing the idea as urgent for a human to read")
+    except Exception as error:  # broken rules must never lose a child's words: store, look first
+        logger.error("Screening failed (%s); storing the idea as urgent for a human to read",
+                     type(error).__name__)
         result = ScreeningResult(locale, True, PRIORITY_URGENT, (), body)
     screening = result.as_dict()
     if not result.flags and result.urgent:
         screening["flags"] = ["screening_failed"]
     del screening["redacted"]  # kept in its own column, deleted with the text
+    del screening["version"]  # kept in its own column
     submission = Submission(
         public_id=uuid.uuid4().hex,
         plan_id=plan_id,
@@ -95,6 +97,7 @@ def submit_idea(
         status=SubmissionStatus.PENDING,
         priority=result.priority,
         screening=screening,
+        screening_version=result.version or None,
         suggested_redaction=result.redacted if result.redacted != body else None,
         child_token_hash=child_hash,
         idempotency_key=idempotency_key,

@@ -9,6 +9,7 @@ data, not code: a safeguarding lead extends them and reloads the app. See ``data
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -98,8 +99,22 @@ def _concern(data: Any, where: str) -> ConcernRules | None:
 
 
 @cache
+def data_version() -> str:
+    """A short hash of every screening data file, as this process read them.
+
+    Stored with each screened idea and reported per host: two app hosts with different files
+    would screen the same words differently (urgent on one, ordinary on the other).
+    """
+    digest = hashlib.sha256()
+    for path in sorted(DATA_DIR.glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+@cache
 def load_rules(locale: str) -> Rules:
     """The compiled rules for ``locale`` (cached for the life of the process)."""
+    data_version()  # read together with the rules: the version describes what is loaded
     common = _load(DATA_DIR / "common.yaml")
     path = DATA_DIR / f"{locale}.yaml"
     if not path.exists():

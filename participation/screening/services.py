@@ -12,6 +12,7 @@ from participation.screening.rules import (
     PERSONAL_INFO,
     POSSIBLE_HARM,
     URGENT_CATEGORIES,
+    data_version,
     load_rules,
 )
 
@@ -52,6 +53,7 @@ class ScreeningResult:
     priority: int
     flags: tuple[Flag, ...]
     redacted: str
+    version: str = ""  # the screening data's hash (rules.data_version)
 
     @property
     def categories(self) -> list[str]:
@@ -67,6 +69,7 @@ class ScreeningResult:
             "matches": [asdict(flag) for flag in self.flags],
             "redacted": self.redacted,
             "locale": self.locale,
+            "version": self.version,
         }
 
 
@@ -134,4 +137,5 @@ def screen_text(text: str, locale: str) -> ScreeningResult:
         priority=priority,
         flags=tuple(flags),
         redacted=redact(text, personal_spans, rules.placeholder),
+        version=data_version(),
     )
