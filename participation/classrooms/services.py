@@ -368,22 +368,35 @@ def count_activity(classroom_id: int, metric: ClassroomMetric, section_id: int =
     _increment(classroom_id, metric, section_id)
 
 
-def classroom_limits(ref: ClassroomRef, metric: ClassroomMetric = ClassroomMetric.IDEA) -> str:
-    """The Flask-Limiter limit string for a whole session, instead of the per-address one.
+def classroom_limits(
+    ref: ClassroomRef | None, metric: ClassroomMetric = ClassroomMetric.IDEA
+) -> str:
+    """The Flask-Limiter limit string for a whole session, used instead of the per-address one;
+    "" (no limit) for a tablet in no session.
 
     Ideas: ``3 x expected`` per minute (a class of 30: 90 a minute); reactions
     (``metric=ClassroomMetric.REACTION``): ``10 x expected`` per minute. The per-child limits
-    still apply. Key the limit ``f"classroom:{ref.id}"``, for example::
+    still apply. Flask-Limiter calls a limit's provider before its ``exempt_when``, hence the
+    "" for None. Wiring, per view (key: :func:`classroom_rate_key`)::
 
         @limiter.limit(lambda: classroom_limits(current_classroom()),
-                       key_func=lambda: f"classroom:{current_classroom().id}",
-                       exempt_when=lambda: current_classroom() is None)
+                       key_func=classroom_rate_key)
+        @limiter.limit(_idea_address_limits,
+                       exempt_when=lambda: current_classroom() is not None)
     """
+    if ref is None:
+        return ""
     if metric is ClassroomMetric.REACTION:
         return f"{REACTIONS_PER_CHILD_PER_MINUTE * ref.expected_children} per minute"
     if metric is ClassroomMetric.IDEA:
         return f"{IDEAS_PER_CHILD_PER_MINUTE * ref.expected_children} per minute"
     raise ValueError(f"no limit for {metric}")
+
+
+def classroom_rate_key() -> str:
+    """Flask-Limiter key for the session this tablet joined: ``classroom:<id>``."""
+    ref = current_classroom()
+    return f"classroom:{ref.id}" if ref else "classroom:none"
 
 
 # --- Facilitator's counts ----------------------------------------------------------------------

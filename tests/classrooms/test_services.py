@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 from flask import Flask, session
+from flask_limiter import Limiter
 from sqlalchemy import event, func, select
 
 from participation.accounts.models import Role, User
@@ -21,6 +23,7 @@ from participation.classrooms.services import (
     ClassroomRef,
     JoinError,
     classroom_limits,
+    classroom_rate_key,
     count_activity,
     current_classroom,
     end_classroom,
@@ -375,8 +378,39 @@ def test_concurrent_joins_never_pass_the_cap(app: Flask, facilitator: int) -> No
 
 def test_per_session_limits_scale_with_the_class() -> None:
     ref = ClassroomRef(1, "ABCDEFGH", 30, utcnow())
+    assert classroom_limits(None) == ""
     assert classroom_limits(ref) == "90 per minute"
     assert classroom_limits(ref, ClassroomMetric.IDEA) == "90 per minute"
     assert classroom_limits(ref, ClassroomMetric.REACTION) == "300 per minute"
     with pytest.raises(ValueError):
         classroom_limits(ref, ClassroomMetric.JOINED)
+
+
+def test_the_documented_limiter_wiring_moves_a_class_off_the_address_limit() -> None:
+    """The wiring in classroom_limits' docstring, on a small app of its own: tablets behind one
+    address share its limit until they join; then the session's limit applies instead."""
+    wired = Flask("wiring")
+    wired.secret_key = "test"
+    own_limiter = Limiter(key_func=lambda: "addr:one-school", storage_uri="memory://")
+    own_limiter.init_app(wired)
+
+    @wired.post("/join/<int:expected>")
+    def join(expected: int) -> str:
+        session["classroom"] = {"id": 7, "code": "ABCDEFGH", "expected": expected,
+                                "closes": int(time.time()) + 600}
+        return "joined"
+
+    @wired.post("/idea")
+    @own_limiter.limit(lambda: classroom_limits(current_classroom()),
+                       key_func=classroom_rate_key)
+    @own_limiter.limit("4 per minute", exempt_when=lambda: current_classroom() is not None)
+    def idea() -> str:
+        return "stored"
+
+    tablets = [wired.test_client() for _ in range(6)]
+    statuses = [tablet.post("/idea").status_code for tablet in tablets]
+    assert statuses == [200, 200, 200, 200, 429, 429]  # one address: 4 a minute for all
+    for tablet in tablets:
+        tablet.post("/join/2")  # a class of 2 expected: 6 ideas a minute for the session
+    statuses = [tablet.post("/idea").status_code for tablet in tablets for _ in range(2)]
+    assert statuses.count(200) == 6 and statuses[-1] == 429
