@@ -60,7 +60,10 @@ run: db compile-strings
 	@echo "    organiser@demo.invalid or admin@demo.invalid"
 	@echo "    passphrase: $(DEMO_PASSPHRASE)   (demo mode: no second factor)"
 	@echo "  Reading scores:   $(BIN)/flask --app participation plan-readability"
+	@echo "  Job worker:       alerts, re-alerts, retention; runs beside the server, stops with it"
 	@echo ""
+	@STAFF_TOTP_REQUIRED=0 $(BIN)/flask jobs worker --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	STAFF_TOTP_REQUIRED=0 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## Tests: the whole suite on SQLite, then again on PostgreSQL.

@@ -187,6 +187,8 @@ def load_settings(instance_path: str, overrides: dict[str, Any] | None = None) -
             values[name] = int(env[name])
     if env.get("STAFF_TOTP_REQUIRED"):
         values["STAFF_TOTP_REQUIRED"] = _truthy(env["STAFF_TOTP_REQUIRED"])
+    if env.get("SMTP_STARTTLS"):  # 0 only for a relay on the same machine (port 25)
+        values["SMTP_STARTTLS"] = _truthy(env["SMTP_STARTTLS"])
     if env.get("REDIS_URL"):
         values["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
     if env.get("RATELIMIT_ENABLED"):

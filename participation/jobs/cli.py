@@ -19,16 +19,19 @@ WORKER_POLL_SECONDS = 1.0
 
 @jobs_cli.command("worker")
 @click.option("--workers", type=int, default=None, help="Worker threads (default JOBS_WORKERS).")
-def worker_command(workers: int | None) -> None:
+@click.option("--periodic/--no-periodic", default=True,
+              help="Run the periodic tasks (one worker per deployment should).")
+@click.option("--quiet", is_flag=True, help="Log warnings and errors only.")
+def worker_command(workers: int | None, periodic: bool, quiet: bool) -> None:
     """Run the job worker: outbox dispatch and periodic work, until Ctrl-C or SIGTERM."""
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s "
-                            "%(message)s")
+        logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
+                            format="%(asctime)s %(name)s %(levelname)s %(message)s")
     queue = job_queue()
     queue.prepare_store()
     consumer = queue.huey.create_consumer(
         workers=workers or current_app.config["JOBS_WORKERS"], worker_type="thread",
-        periodic=True, max_delay=WORKER_POLL_SECONDS, check_worker_health=True,
+        periodic=periodic, max_delay=WORKER_POLL_SECONDS, check_worker_health=True,
     )
     consumer.run()
 

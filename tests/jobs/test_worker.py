@@ -3,7 +3,10 @@ HTTP; the child never waits for the mail server; a queue store that is down lose
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -21,7 +24,7 @@ from participation.feedback.models import Submission, SubmissionStatus
 from participation.jobs.queue import job_queue
 from participation.jobs.services import dispatch_due, enqueue
 from participation.plans.content import PlanContent
-from tests.conftest import service_missing
+from tests.conftest import ROOT, service_missing
 from tests.feedback.helpers import Child
 from tests.jobs.builders import URGENT_WORDS, make_lead, outbox, send_urgent
 from tests.jobs.fake_smtp import FakeSMTPServer
@@ -173,3 +176,29 @@ def test_periodic_work_runs_in_the_worker(app: Flask, demo_plan: PlanContent) ->
     periodic["feedback.purge_expired_texts"]()  # what the worker runs daily
     with app.app_context():
         assert db.session.scalars(select(Submission.body)).all() == [None]
+
+
+def test_flask_jobs_worker_delivers_and_stops_on_sigint(
+    make_app: Callable[..., Flask], demo_plan: PlanContent, database_url: str, tmp_path: Path
+) -> None:
+    jobs_url = f"sqlite:///{tmp_path}/jobs.sqlite3"
+    with FakeSMTPServer() as smtp:
+        env = {**os.environ, "FLASK_APP": "participation", "DATABASE_URL": database_url,
+               "SECRET_KEY": "test-secret-key", "JOBS_URL": jobs_url, "LOCALES": "en,fr,es",
+               "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SMTP_STARTTLS": "0",
+               "PUBLIC_URL": PUBLIC_URL}
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "jobs", "worker"], env=env,
+                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True)
+        try:
+            web = _web(make_app, JOBS_URL=jobs_url)  # the web side shares the queue store
+            make_lead(web, "lead@example.org")
+            send_urgent(web.test_client())
+            [message] = smtp.wait_for(1, timeout=90)
+        finally:
+            worker.send_signal(signal.SIGINT)
+            output, _ = worker.communicate(timeout=60)
+    assert worker.returncode == 0, output
+    assert message["Subject"] == "An urgent item is waiting for review"
+    assert f"{PUBLIC_URL}/staff/queues" in message.get_content()
+    assert "lead@example.org" not in output and "hits" not in output
