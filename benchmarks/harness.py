@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -97,10 +98,13 @@ def gunicorn(
     check_path: str = "/",
     gunicorn_bin: Path | None = None,
     extra: Sequence[str] = (),
+    cwd: Path | None = None,
 ) -> Iterator[str]:
     """Serve ``app`` with sync workers on a free loopback port; yields its base URL.
 
-    ``app`` may also name a module of this folder (hello_app, app_without_limits).
+    ``app`` may also name a module of this folder (hello_app, app_without_limits). gunicorn
+    runs in the app's folder, so it reads the app's gunicorn.conf.py; another ``cwd`` (an
+    empty folder) runs a peer with gunicorn's defaults instead.
     """
     port = free_port()
     command = [
@@ -111,7 +115,7 @@ def gunicorn(
     # The server's log goes to a file: a pipe nobody reads fills up and blocks the workers.
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
-            command, env=env, cwd=app_dir_of(env), stdout=log, stderr=log
+            command, env=env, cwd=cwd or app_dir_of(env), stdout=log, stderr=log
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -243,3 +247,12 @@ def first_visit_cookies(url: str) -> str:
     """The Cookie header a tablet sends after its first visit (session, language, progress)."""
     with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
         return cookie_header(response.headers.get_all("Set-Cookie") or [])
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so servers started here are stopped on the way out."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)

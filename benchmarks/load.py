@@ -221,6 +221,7 @@ class Child:
         self.rng = rng
         self.texts = texts
         self.ideas: list[Idea] = []
+        self.no_form = 0
         self.my_ideas_page = ""
 
     async def think(self) -> None:
@@ -250,21 +251,30 @@ class Child:
             await self.join(code)
         await self.tablet.request("home", "GET", f"/{LANG}/")
         await self.think()
-        slug = self.rng.choice(self.parts)
-        page = await self.tablet.request("part", "GET", f"/{LANG}/plan/{slug}")
         for number in range(self.options.ideas):
-            if number > 0:  # back to a part: a fresh form (and a fresh key)
-                slug = self.rng.choice(self.parts)
-                page = await self.tablet.request("part", "GET", f"/{LANG}/plan/{slug}")
-            form = IdeaForm.on(page.text)
+            # A part page (the first visit's, then back to a part): a fresh form and key.
+            slug = self.rng.choice(self.parts)
+            form = await self.open_form(slug)
+            if form is None:
+                self.no_form += 1  # the child never had a form to write in
+                continue
             await self.think()
             idea = Idea(self.number, self.new_text(), self.rng.random() < self.options.double_tap,
                         first_send=number == 0)
             self.ideas.append(idea)
-            if form is not None:
-                await self.send(idea, slug, form)
+            await self.send(idea, slug, form)
         mine = await self.tablet.request("my_ideas", "GET", f"/{LANG}/my-ideas")
         self.my_ideas_page = html.unescape(mine.text)
+
+    async def open_form(self, slug: str) -> IdeaForm | None:
+        """Open a part page, reloading it up to ``retries`` times; its idea form."""
+        for _ in range(1 + self.options.retries):
+            page = await self.tablet.request("part", "GET", f"/{LANG}/plan/{slug}")
+            form = IdeaForm.on(page.text)
+            if form is not None:
+                return form
+            await asyncio.sleep(self.options.retry_pause)
+        return None
 
     async def send(self, idea: Idea, slug: str, form: IdeaForm) -> None:
         """Send until the thank-you page shows, pressing Send again up to ``retries`` times."""
@@ -480,6 +490,7 @@ def report(children: list[Child], rows: Counter[str], stats: Stats, options: Opt
               f" ({restart['back_after']:.1f} s after the restart began)")
     print()
     lines = [
+        ("part pages that never showed a form", sum(child.no_form for child in children)),
         ("intended ideas", len(ideas)),
         ("  double-tapped (first sends)", f"{len(taps)} ({len(first_taps)})"),
         ("CONFIRMED (thank-you page seen)", sum(i.confirmed for i in ideas)),
@@ -563,6 +574,7 @@ def main() -> int:
                         help="PostgreSQL URL (default: a fresh bench_load, dropped afterwards)")
     parser.add_argument("--seed", type=int, default=None, help="repeat a run's choices")
     args = parser.parse_args()
+    harness.exit_cleanly_on_sigterm()
     options = Options(
         children=args.children, ideas=args.ideas, double_tap=args.double_tap,
         workers=args.workers, resend=args.resend, retries=args.retries,

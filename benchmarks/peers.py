@@ -1,8 +1,11 @@
 """Speed side by side: a bare Flask app, this app and isso 0.14 (a peer comment server).
 
-All three run in one run on one machine under the same gunicorn settings (2 sync workers by
-default) and are loaded one after the other by wrk (1 thread, 8 connections, a 2 s warm-up,
-then 10 s) on loopback. Measured:
+All three run in one run on one machine under gunicorn with 2 sync workers (by default) and
+are loaded one after the other by wrk (1 thread, 8 connections, a 2 s warm-up, then 10 s) on
+loopback. This app runs with its own gunicorn.conf.py (as deployed); bare Flask and isso with
+gunicorn's defaults. Runs alternate (bare Flask, the pages, bare Flask again; idea POST, isso,
+idea POST, isso) and each side of a ratio is the mean of its runs (p99: the worse run), so
+other work on this shared machine weighs on both sides alike. Measured:
 
 - bare Flask ``/`` (benchmarks/hello_app.py): the baseline;
 - the part page /en/plan/priority-1 on a first visit (no cookies) and from a returning
@@ -53,7 +56,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -187,6 +191,7 @@ def stored_ideas(database_url: str) -> int:
 def measure(
     base: str, path: str, args: argparse.Namespace, *, cookie: str = "",
     script: Path | None = None, nonce: Callable[[], str] | None = None,
+    after_warmup: Callable[[], None] | None = None,
 ) -> WrkResult:
     """A warm-up run, then the measured one; fails on any error status or socket error."""
     def run(seconds: int) -> WrkResult:
@@ -195,6 +200,8 @@ def measure(
                            cookie=cookie, script=script, script_args=script_args)
 
     run(args.warmup)  # caches, imports, connection pools, the first thread row of isso
+    if after_warmup is not None:
+        after_warmup()
     result = run(args.seconds)
     if result.bad_status or result.socket_errors:
         raise RuntimeError(
@@ -249,19 +256,34 @@ def write_isso_script(folder: Path) -> Path:
     return script
 
 
-def measure_isso(folder: Path, gunicorn_bin: Path, args: argparse.Namespace) -> WrkResult:
-    """isso's comment POST with moderation on and its guard off."""
+@contextmanager
+def isso_server(folder: Path, gunicorn_bin: Path, workers: int) -> Iterator[str]:
+    """isso with moderation on and its guard off, as its documentation runs it under gunicorn
+    (``--preload``), from an empty folder: gunicorn's defaults, not this app's settings file."""
     port_probe = harness.free_port()  # nothing listens here: isso's start-up HEAD fails fast
-    config = folder / "isso.cfg"
+    home = folder / "isso"
+    home.mkdir()
+    config = home / "isso.cfg"
     config.write_text(ISSO_CFG % {
-        "dbpath": folder / "comments.db", "host": f"http://127.0.0.1:{port_probe}",
+        "dbpath": home / "comments.db", "host": f"http://127.0.0.1:{port_probe}",
     })
     env = {**os.environ, "ISSO_SETTINGS": str(config)}
-    script = write_isso_script(folder)
-    with harness.gunicorn("isso.run:application", env, workers=args.workers,
+    with harness.gunicorn("isso.run:application", env, workers=workers, cwd=home,
                           gunicorn_bin=gunicorn_bin, extra=["--preload"],
                           check_path="/info") as base:
-        return measure(base, "/new?uri=%2Fsome-page", args, script=script)
+        yield base
+
+
+def combined(runs: list[WrkResult]) -> WrkResult:
+    """Several runs of one measure as one: mean rate and median, worst 99th percentile."""
+    return WrkResult(
+        requests=sum(r.requests for r in runs),
+        rps=statistics.mean(r.rps for r in runs),
+        p50_ms=statistics.mean(r.p50_ms for r in runs),
+        p99_ms=max(r.p99_ms for r in runs),
+        bad_status=sum(r.bad_status for r in runs),
+        socket_errors=sum(r.socket_errors for r in runs),
+    )
 
 
 def test_client_figures(database_url: str, posts: int) -> tuple[float, float, list[int]]:
@@ -336,6 +358,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--isso-venv", type=Path, default=DEFAULT_ISSO_VENV)
     args = parser.parse_args()
+    harness.exit_cleanly_on_sigterm()
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 2
@@ -350,41 +373,58 @@ def main() -> int:
         harness.prepare_database(env)
         workers = args.workers
 
-        with harness.gunicorn("hello_app:app", env, workers=workers) as base:
-            hello = measure(base, "/", args)
-        with harness.gunicorn("participation:create_app()", env, workers=workers,
-                              check_path=HOME) as base:
-            part_first = measure(base, PART, args)
-            returning = harness.first_visit_cookies(base + PART)
-            part_back = measure(base, PART, args, cookie=returning)
-            home_first = measure(base, HOME, args)
-        with harness.gunicorn("app_without_limits:app", env, workers=workers,
-                              check_path=HOME) as base:
-            csrf, cookie = tablet_that_sent_an_idea(base)
+        # Runs alternate (bare, pages, bare; idea, isso, idea, isso) so that other work on
+        # the machine weighs on both sides of each ratio alike.
+        with ExitStack() as servers:
+            bare = servers.enter_context(harness.gunicorn(
+                "hello_app:app", env, workers=workers, cwd=folder))
+            app = servers.enter_context(harness.gunicorn(
+                "participation:create_app()", env, workers=workers, check_path=HOME))
+            hello_runs = [measure(bare, "/", args)]
+            part_first = measure(app, PART, args)
+            part_back = measure(app, PART, args, cookie=harness.first_visit_cookies(app + PART))
+            home_first = measure(app, HOME, args)
+            hello_runs.append(measure(bare, "/", args))
+        hello = combined(hello_runs)
+        with ExitStack() as servers:
+            app = servers.enter_context(harness.gunicorn(
+                "app_without_limits:app", env, workers=workers, check_path=HOME))
+            isso = servers.enter_context(isso_server(folder, isso_gunicorn, workers))
+            csrf, cookie = tablet_that_sent_an_idea(app)
             script = write_idea_script(folder, csrf, cookie)
-            before = stored_ideas(database_url)
-            idea_post = measure(base, PART + "/ideas", args, script=script,
-                                nonce=lambda: secrets.token_hex(8))
-            stored = stored_ideas(database_url) - before
-        isso_post = measure_isso(folder, isso_gunicorn, args)
+            isso_script = write_isso_script(folder)
+            idea_runs: list[WrkResult] = []
+            isso_runs: list[WrkResult] = []
+            counts: list[int] = []
+            for _ in range(2):
+                idea_runs.append(measure(
+                    app, PART + "/ideas", args, script=script, nonce=lambda: secrets.token_hex(8),
+                    after_warmup=lambda: counts.append(-stored_ideas(database_url)),
+                ))
+                time.sleep(1)  # let the POSTs in flight when wrk stopped commit
+                counts.append(stored_ideas(database_url))
+                isso_runs.append(measure(isso, "/new?uri=%2Fsome-page", args,
+                                         script=isso_script))
+            stored = sum(counts)
+        idea_post, isso_post = combined(idea_runs), combined(isso_runs)
         client_ms, statements, statement_counts = test_client_figures(
             harness.sqlalchemy_url(database_url), args.client_posts
         )
 
     rows = [
-        Row("bare Flask hello", hello),
+        Row("bare Flask hello (mean of 2 runs)", hello),
         Row(f"part page {PART}, first visit", part_first),
         Row(f"part page {PART}, returning tablet", part_back),
         Row(f"home page {HOME}, first visit", home_first),
-        Row("idea POST (screened, stored)", idea_post),
-        Row(f"isso {ISSO_VERSION} comment POST (moderation on)", isso_post),
+        Row("idea POST, screened and stored (2 runs)", idea_post),
+        Row(f"isso {ISSO_VERSION} comment POST, moderated (2 runs)", isso_post),
     ]
     database = "SQLite" if not args.database_url else args.database_url
     print_table(rows, hello, args, database, load_before)
     post_ratio = idea_post.rps / isso_post.rps
     print(f"idea POST vs isso comment POST: {post_ratio:.2f}x")
-    print(f"idea POSTs stored by the measured run: {stored}"
-          f" (wrk counted {idea_post.requests} answers)")
+    print(f"idea POSTs stored by the measured runs: {stored} (wrk counted {idea_post.requests}"
+          " answers; POSTs still in flight when wrk stops are stored too)")
     print(f"idea POST through the Flask test client: median {client_ms:.2f} ms of"
           f" {args.client_posts}; SQL statements per POST: median {statements:.0f}"
           f" (seen: {', '.join(map(str, statement_counts))})")
