@@ -8,6 +8,7 @@ so a queue store that is down or loses a nudge delays work by a minute and loses
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,9 @@ QUEUE_NAME = "participation"
 STORE_CONNECT_TIMEOUT_SECONDS = 2
 # Redis: longer than Huey's blocking read (1 s), so an idle worker does not time out.
 REDIS_SOCKET_TIMEOUT_SECONDS = 5
+# After a failed nudge, requests skip the queue store this long (the periodic dispatch still
+# runs), so a store that does not answer costs one request a timeout, not every request.
+NUDGE_PAUSE_SECONDS = 30.0
 
 Handler = Callable[[dict[str, Any]], None]
 GroupHandler = Callable[[list[dict[str, Any]]], None]
@@ -81,6 +85,7 @@ class JobQueue:
         self.periodic: dict[str, Callable[[], None]] = {}  # name -> the work, in an app context
         self._store_ready = False
         self._store_failing = False
+        self._paused_until = 0.0
         self._dispatch_task = huey.task(name="jobs.dispatch")(self.in_app(dispatch))
 
     def in_app(self, func: Callable[[], object]) -> Callable[[], None]:
@@ -112,6 +117,8 @@ class JobQueue:
         The first failure is logged once, without a traceback; the message waits in the outbox
         for the periodic dispatch, so the child's request never fails because of the queue.
         """
+        if self._store_failing and time.monotonic() < self._paused_until:
+            return False
         try:
             self.prepare_store()
             if at is None:
@@ -123,6 +130,7 @@ class JobQueue:
                 logger.warning("Job queue unreachable (%s); outbox messages wait for the "
                                "periodic dispatch", type(error).__name__)
             self._store_failing = True
+            self._paused_until = time.monotonic() + NUDGE_PAUSE_SECONDS
             return False
         if self._store_failing:
             logger.warning("Job queue reachable again")

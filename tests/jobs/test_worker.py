@@ -121,6 +121,37 @@ def test_a_queue_store_that_is_down_costs_the_child_nothing_and_loses_nothing(
     assert message["Subject"] == "2 urgent items are waiting for review"
 
 
+def test_a_queue_store_that_hangs_costs_one_request_not_every_request(
+    make_app: Callable[..., Flask], demo_plan: PlanContent, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    web = _web(make_app, JOBS_URL="memory://")
+    queue = job_queue(web)
+    attempts: list[float] = []
+
+    def hang(data: bytes, priority: float | None = None) -> None:
+        attempts.append(time.monotonic())
+        time.sleep(0.5)  # the store's timeout
+        raise ConnectionError("the queue store did not answer")
+
+    real_enqueue = queue.huey.storage.enqueue
+    monkeypatch.setattr(queue.huey.storage, "enqueue", hang)
+    took = []
+    for _ in range(3):
+        started = time.perf_counter()
+        send_urgent(web.test_client())
+        took.append(time.perf_counter() - started)
+    assert len(attempts) == 1 and took[0] >= 0.5 and max(took[1:]) < 0.5
+    assert len(outbox(web)) == 3  # every alert waits in the outbox
+    monkeypatch.setattr(queue.huey.storage, "enqueue", real_enqueue)
+    monkeypatch.setattr(queue, "_paused_until", 0.0)  # the pause is over
+    send_urgent(web.test_client())
+    assert queue.huey.storage.queue_size() == 1
+    messages = [r.getMessage() for r in caplog.records if r.name == "participation.jobs.queue"]
+    assert messages == ["Job queue unreachable (ConnectionError); outbox messages wait for the "
+                        "periodic dispatch", "Job queue reachable again"]
+
+
 def test_the_redis_queue_store_carries_the_nudge(make_app: Callable[..., Flask]) -> None:
     url = "redis://127.0.0.1:6379/13"
     try:
