@@ -106,7 +106,8 @@ def _postgres() -> bool:
 def dispatch_due(*, now: datetime | None = None, limit: int = 500) -> DispatchReport:
     """Run every due outbox message once (at most ``limit`` per kind); commits as it goes.
 
-    ``now`` pins the clock (tests, and a grouping window's end); by default each step reads it.
+    ``now`` pins the clock (tests); by default each step reads it. Call it with no work of
+    the caller's in progress: it commits that first.
     """
     clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
     queue = job_queue()
