@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -123,6 +126,23 @@ def engine_options(url: str) -> dict[str, Any]:
     return options
 
 
+_LONG_STATEMENTS: ContextVar[bool] = ContextVar("long_statements", default=False)
+
+
+@contextmanager
+def long_statements() -> Iterator[None]:
+    """Maintenance work (bulk loads, large purges) may wait on the server as long as it needs.
+
+    Lifts the client-side bound in this block; on PostgreSQL also run
+    ``SET LOCAL statement_timeout = 0`` in each transaction that needs it.
+    """
+    token = _LONG_STATEMENTS.set(True)
+    try:
+        yield
+    finally:
+        _LONG_STATEMENTS.reset(token)
+
+
 class BoundedWaitConnection(psycopg.Connection[Any]):
     """A psycopg connection that gives up on a server that stops answering.
 
@@ -132,8 +152,10 @@ class BoundedWaitConnection(psycopg.Connection[Any]):
     """
 
     def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        if timeout is None and not _LONG_STATEMENTS.get():
+            timeout = CLIENT_WAIT_SECONDS
         try:
-            return super().wait(gen, interval, CLIENT_WAIT_SECONDS if timeout is None else timeout)
+            return super().wait(gen, interval, timeout)
         except psycopg.errors._WaitTimeout:  # psycopg's own "no answer in time" signal
             self.pgconn.finish()
             raise psycopg.OperationalError("the database did not answer in time") from None
