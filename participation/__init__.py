@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from participation.moderation.views import init_app as init_moderation
     from participation.plans.staff import init_app as init_plan_staff
     from participation.plans.views import bp as plans_bp
+    from participation.staff.views import init_app as init_staff_home
 
     app.register_blueprint(plans_bp)
     init_feedback(app)
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     init_admin(app)
     init_plan_staff(app)
     init_classrooms(app)
+    init_staff_home(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -16,7 +16,7 @@ F, L, ORG, A = Role.FACILITATOR, Role.SAFEGUARDING_LEAD, Role.ORGANISER, Role.AD
 ALL = {F, L, ORG, A}
 # GET endpoints under /staff and the roles that may open them.
 EXPECTED = {
-    "accounts.home": ALL,
+    "staff.home": ALL,
     "moderation.queues": {F, L, A},
     "moderation.bulk_preview": {F, L, A},
     "moderation.concerns": {L, A},

@@ -1,4 +1,4 @@
-"""Staff sign-in (passphrase, then a TOTP code), sign-out and the staff home page."""
+"""Staff sign-in (passphrase, then a TOTP code), sign-out, and ending one's other sessions."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from participation.accounts.forms import ROLE_LABELS, CodeForm, ConfirmForm, LoginForm
@@ -30,7 +29,6 @@ from participation.accounts.services import (
     end_sessions,
     end_staff_session,
     find_user,
-    list_active_sessions,
     record_failed_login,
     start_staff_session,
     verify_second_factor,
@@ -38,7 +36,6 @@ from participation.accounts.services import (
 from participation.auth import staff_required
 from participation.db import db
 from participation.extensions import limiter
-from participation.feedback.models import Submission, SubmissionStatus
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff")
 PENDING_KEY = "pending_login"
@@ -64,7 +61,7 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         if not urlsplit(target).netloc:
             return target
-    return url_for("accounts.home")
+    return url_for("staff.home")
 
 
 def _pending_user() -> User | None:
@@ -168,24 +165,7 @@ def end_other_sessions() -> Response:
                      keep_token=current_user.session_token)
         db.session.commit()
         flash("others_ended", "sessions")
-    return redirect(url_for("accounts.home"))
-
-
-@bp.get("/")
-@staff_required()
-def home() -> str:
-    """Where each person's work starts: how much is waiting, and where they are signed in."""
-    counts = dict(
-        db.session.execute(
-            select(Submission.priority, func.count())
-            .where(Submission.status == SubmissionStatus.PENDING)
-            .group_by(Submission.priority)
-        ).all()
-    )
-    sees_urgent = current_user.has_role(Role.SAFEGUARDING_LEAD, Role.ADMIN)
-    sessions = list_active_sessions(current_user, idle=current_app.permanent_session_lifetime)
-    return render_template("accounts/home.html", counts=counts, sees_urgent=sees_urgent,
-                           sessions=sessions, sessions_form=ConfirmForm())
+    return redirect(url_for("staff.home"))
 
 
 def init_app(app: Flask) -> None:
