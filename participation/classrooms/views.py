@@ -7,6 +7,8 @@ slowed down by its own successful joins.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Flask,
@@ -20,11 +22,14 @@ from flask import (
 )
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as BaseResponse
 
 from participation.classrooms.forms import JoinForm
+from participation.classrooms.models import ClassroomMetric
 from participation.classrooms.services import (
     JoinError,
+    count_activity,
     current_classroom,
     format_code,
     join_classroom,
@@ -32,8 +37,9 @@ from participation.classrooms.services import (
 )
 from participation.classrooms.staff import bp as staff_bp
 from participation.classrooms.staff import classroom_error
-from participation.db import db
+from participation.db import db, reset_session
 from participation.extensions import limiter
+from participation.plans.progress import part_opened
 
 bp = Blueprint("join", __name__)
 
@@ -109,8 +115,24 @@ def _expired_page(error: CSRFError) -> Response:
     return _join_page(typed, "expired")
 
 
+def count_part_opened(sender: Flask, section_id: int, **extra: Any) -> None:
+    """A tablet in a classroom session opened a part for the first time: count it.
+
+    Reading never fails because of a counter: with the database down the count is skipped.
+    """
+    classroom = current_classroom()
+    if classroom is None:
+        return
+    try:
+        count_activity(classroom.id, ClassroomMetric.PART_OPENED, section_id)
+        db.session.commit()
+    except SQLAlchemyError:
+        reset_session()
+
+
 def init_app(app: Flask) -> None:
     """Register the children's and the staff's classroom pages."""
+    part_opened.connect(count_part_opened, app)
     app.register_blueprint(bp)
     app.register_blueprint(staff_bp)
     app.jinja_env.globals.update(classroom_error=classroom_error, format_class_code=format_code)

@@ -131,18 +131,19 @@ def _replay(existing: Submission, child_hash: str) -> SubmitResult:
 
 def set_reaction(
     *, section_id: int, child_hash: str, kind: ReactionKind, locale: str, age_band: AgeBand | None
-) -> Reaction:
-    """Record or change this child's reaction to a part."""
+) -> bool:
+    """Record or change this child's reaction to a part; True when it is their first one."""
     reaction = db.session.scalar(
         select(Reaction).where(
             Reaction.section_id == section_id, Reaction.child_token_hash == child_hash
         )
     )
+    first = reaction is None
     if reaction is None:
         reaction = Reaction(section_id=section_id, child_token_hash=child_hash)
         db.session.add(reaction)
     reaction.kind, reaction.locale, reaction.age_band = kind, locale, age_band
-    return reaction
+    return first
 
 
 def current_reaction(section_id: int, child_hash: str | None) -> ReactionKind | None:

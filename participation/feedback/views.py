@@ -22,6 +22,13 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as BaseResponse
 
+from participation.classrooms.models import ClassroomMetric
+from participation.classrooms.services import (
+    classroom_limits,
+    classroom_rate_key,
+    count_activity,
+    current_classroom,
+)
 from participation.db import db, reset_session
 from participation.extensions import limiter
 from participation.feedback import errors, identity
@@ -70,6 +77,16 @@ def _reaction_limits() -> str:
     return str(current_app.config["REACTION_LIMITS"])
 
 
+def _reaction_address_limits() -> str:
+    return str(current_app.config["REACTION_LIMITS_PER_ADDRESS"])
+
+
+def in_classroom() -> bool:
+    """A tablet in a classroom session is limited per child and per session, not per address
+    (a whole school shares one address)."""
+    return current_classroom() is not None
+
+
 def _plan_part(lang_code: str, slug: str) -> tuple[PlanView, SectionView]:
     plan = get_plan_view(lang_code)
     part = plan.section(slug) if plan else None
@@ -114,18 +131,25 @@ class FeedbackPanel:
 
 @bp.post("/<locale:lang_code>/plan/<slug>/reaction")
 @limiter.limit(_reaction_limits, key_func=child_rate_key)
+@limiter.limit(_reaction_address_limits, exempt_when=in_classroom)
+@limiter.limit(lambda: classroom_limits(current_classroom(), ClassroomMetric.REACTION),
+               key_func=classroom_rate_key)
 def react(lang_code: str, slug: str) -> BaseResponse:
     """Record a one-tap reaction, then go back to the part."""
     plan, _ = _plan_part(lang_code, slug)
     form = ReactionForm()
     if form.validate_on_submit():
-        set_reaction(
-            section_id=plan.section_ids[slug],
+        section_id = plan.section_ids[slug]
+        first = set_reaction(
+            section_id=section_id,
             child_hash=identity.current_child_hash(create=True),  # type: ignore[arg-type]
             kind=ReactionKind(form.reaction.data),
             locale=lang_code,
             age_band=identity.remembered_age_band_enum(),
         )
+        classroom = current_classroom()
+        if first and classroom is not None:
+            count_activity(classroom.id, ClassroomMetric.REACTION, section_id)
         db.session.commit()
         flash(form.reaction.data, "reaction")
     return redirect(url_for("plans.section", lang_code=lang_code, slug=slug, _anchor="react"))
@@ -160,6 +184,10 @@ def _send(lang_code: str, plan: PlanView, part: SectionView | None, form: IdeaFo
             values = IdeaValues(values.body, values.age_band, new_idempotency_key())
         return _write_page(plan, part, values, error.code, 422)
     public_id = result.submission.public_id
+    classroom = current_classroom()
+    if result.created and classroom is not None:
+        section_id = plan.section_ids[part.slug] if part else 0
+        count_activity(classroom.id, ClassroomMetric.IDEA, section_id)
     db.session.commit()
     return redirect(url_for("feedback.sent", lang_code=lang_code, public_id=public_id))
 
@@ -176,7 +204,8 @@ def _write_page(
 
 @bp.post("/<locale:lang_code>/plan/<slug>/ideas")
 @limiter.limit(_idea_limits, key_func=child_rate_key)
-@limiter.limit(_idea_address_limits)
+@limiter.limit(_idea_address_limits, exempt_when=in_classroom)
+@limiter.limit(lambda: classroom_limits(current_classroom()), key_func=classroom_rate_key)
 def send_idea(lang_code: str, slug: str) -> BaseResponse:
     """Store an idea about a part (pending until an adult approves it)."""
     plan, part = _plan_part(lang_code, slug)
@@ -188,7 +217,9 @@ def send_idea(lang_code: str, slug: str) -> BaseResponse:
 
 @bp.route("/<locale:lang_code>/missing", methods=["GET", "POST"])
 @limiter.limit(_idea_limits, key_func=child_rate_key, methods=["POST"])
-@limiter.limit(_idea_address_limits, methods=["POST"])
+@limiter.limit(_idea_address_limits, exempt_when=in_classroom, methods=["POST"])
+@limiter.limit(lambda: classroom_limits(current_classroom()), key_func=classroom_rate_key,
+               methods=["POST"])
 def missing(lang_code: str) -> BaseResponse:
     """ "Something missing?": an idea not tied to any part."""
     plan = get_plan_view(lang_code)
@@ -248,8 +279,9 @@ def finish(lang_code: str) -> BaseResponse | str:
     """ "I'm finished": forget this child so the next one starts fresh on a shared tablet."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        identity.forget_child()
-        response = make_response(render_template("feedback/finished.html"))
+        classroom = current_classroom()  # read before the session is cleared: the next child
+        identity.forget_child()          # on this tablet can join the same class again
+        response = make_response(render_template("feedback/finished.html", classroom=classroom))
         for name in ("read_parts", "lang", current_app.config["SESSION_COOKIE_NAME"]):
             response.delete_cookie(name)
         # Ask the browser to drop drafts and everything else it kept for this site too.

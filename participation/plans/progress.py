@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from blinker import Namespace
 from flask import Request, Response, current_app
 
 PROGRESS_COOKIE = "read_parts"
+# Sent when this device opens a part for the first time, with ``section_id``. Domains built on
+# plans listen (a classroom session counts parts opened); plans does not know them.
+part_opened = Namespace().signal("part-opened")
 PROGRESS_MAX_AGE = 60 * 60 * 24 * 30
 
 

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from participation.i18n import preferred_locale
 from participation.plans.panels import PartPanel
-from participation.plans.progress import mark_read, read_slugs
+from participation.plans.progress import mark_read, part_opened, read_slugs
 from participation.plans.queries import PlanView, SectionView, get_plan_view, plan_cache
 from participation.templating import fill_holes
 
@@ -62,7 +62,11 @@ def section(lang_code: str, slug: str) -> Response:
     )
     values = {name: value for panel in panels for name, value in panel.holes(plan, part).items()}
     response = make_response(fill_holes(page, values))
-    mark_read(response, read_slugs(request, slugs), slug, slugs)
+    already = read_slugs(request, slugs)
+    mark_read(response, already, slug, slugs)
+    if slug not in already:
+        part_opened.send(current_app._get_current_object(),  # type: ignore[attr-defined]
+                         section_id=plan.section_ids[slug])
     return response
 
 
