@@ -13,7 +13,8 @@ from flask import (
     request,
     url_for,
 )
-from markupsafe import Markup
+from flask_babel import gettext, ngettext
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as BaseResponse
 
 from participation.i18n import preferred_locale
@@ -44,8 +45,28 @@ def index() -> BaseResponse:
 def home(lang_code: str) -> str:
     """The plan as a set of big cards, with what this device has already read."""
     plan = get_plan_view(lang_code)
-    done = read_slugs(request, [s.slug for s in plan.sections]) if plan else frozenset()
-    return render_template("plans/home.html", plan=plan, done=done)
+    if plan is None:
+        return render_template("plans/home.html", plan=None)
+    slugs = [s.slug for s in plan.sections]
+    done = read_slugs(request, slugs)
+    page = plan_cache().fragment(
+        lang_code, "home", lambda: render_template("plans/home.html", plan=plan)
+    )
+    holes = {f"read:{slug}": " is-read" if slug in done else "" for slug in slugs}
+    holes["done"] = str(len(done))
+    holes["progress"] = str(escape(reading_progress(len(done), len(slugs))))
+    return fill_holes(page, holes)
+
+
+def reading_progress(done: int, total: int) -> str:
+    """The sentence above the cards: how far this device has read."""
+    if done == 0:
+        return str(gettext("Start with any part you like. There are %(total)s parts.",
+                           total=total))
+    if done == total:
+        return str(gettext("Well done! You have read all %(total)s parts.", total=total))
+    return str(ngettext("You have read %(num)s part out of %(total)s.",
+                        "You have read %(num)s parts out of %(total)s.", done, total=total))
 
 
 @bp.get("/<locale:lang_code>/plan/<slug>")
