@@ -27,12 +27,11 @@ import yaml
 from flask import current_app, session
 from sqlalchemy import CursorResult, Insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from participation.accounts.models import Role, User
 from participation.audit.services import record_event
 from participation.classrooms.models import ClassroomCount, ClassroomMetric, ClassroomSession
-from participation.db import db, utcnow
+from participation.db import db, insert_unless_exists, utcnow
 from participation.plans.queries import get_plan_view
 
 # 31 symbols: digits and capitals without 0/O and 1/I/L, which children (and adults) confuse.
@@ -210,17 +209,13 @@ def start_classroom(
     if locale not in current_app.config["LANGUAGES"]:
         raise ClassroomError("bad_locale")
     for _attempt in range(CODE_ATTEMPTS):
-        code = new_code()
-        if db.session.scalar(select(ClassroomSession.id).where(ClassroomSession.code == code)):
-            continue
-        classroom = ClassroomSession(
-            code=code, name=name, expected_children=expected_children, locale=locale,
-            starts_at=now, ends_at=now + timedelta(minutes=minutes), created_by_id=user.id,
-        )
-        try:
-            with db.session.begin_nested():  # a concurrent start drew the same code: draw again
-                db.session.add(classroom)
-        except IntegrityError:
+        new_id = insert_unless_exists(ClassroomSession, {  # a code already taken: draw again
+            "code": new_code(), "name": name, "expected_children": expected_children,
+            "locale": locale, "starts_at": now, "ends_at": now + timedelta(minutes=minutes),
+            "created_by_id": user.id,
+        }, unique=["code"])
+        classroom = db.session.get(ClassroomSession, new_id) if new_id else None
+        if classroom is None:
             continue
         record_event(
             "classroom.start", actor_id=user.id, object_type="classroom", object_id=classroom.id,

@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, CursorResult, case, func, select, update
-from sqlalchemy.exc import IntegrityError
 
-from participation.db import db, utcnow
+from participation.db import db, insert_unless_exists, utcnow
 from participation.feedback.models import (
     AgeBand,
     Reaction,
@@ -55,7 +54,9 @@ def new_idempotency_key() -> str:
 
 @dataclass(frozen=True)
 class SubmitResult:
-    submission: Submission
+    submission_id: int
+    public_id: str  # what the child's confirmation page is addressed by
+    priority: int
     created: bool  # False when a retry or a double tap found the first copy
 
 
@@ -69,12 +70,13 @@ def submit_idea(
     child_hash: str,
     idempotency_key: str,
 ) -> SubmitResult:
-    """Store a child's idea as PENDING with its screening result; one record per key."""
+    """Store a child's idea as PENDING with its screening result; one record per key.
+
+    The insert itself decides between two racing requests with one key (a double tap, a
+    retry storm): the loser finds the winner's record and shows the child that one.
+    """
     if not IDEMPOTENCY_KEY_RE.match(idempotency_key):
         raise FeedbackError("bad_key")
-    existing = _by_key(idempotency_key)
-    if existing is not None:
-        return _replay(existing, child_hash)
     body = clean_idea_text(text)
     try:
         result = screen_text(body, locale)
@@ -87,36 +89,31 @@ def submit_idea(
         screening["flags"] = ["screening_failed"]
     del screening["redacted"]  # kept in its own column, deleted with the text
     del screening["version"]  # kept in its own column
-    submission = Submission(
-        public_id=uuid.uuid4().hex,
-        plan_id=plan_id,
-        section_id=section_id,
-        locale=locale,
-        age_band=age_band,
-        body=body,
-        status=SubmissionStatus.PENDING,
-        priority=result.priority,
-        screening=screening,
-        screening_version=result.version or None,
-        suggested_redaction=result.redacted if result.redacted != body else None,
-        child_token_hash=child_hash,
-        idempotency_key=idempotency_key,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(submission)
-            if submission.priority == PRIORITY_URGENT:
-                # The alert is stored with the idea or neither is: inside the savepoint, because
-                # SQLite's driver commits when the outermost savepoint is released.
-                db.session.flush()
-                enqueue("alert.urgent", {"submission_id": submission.id})
-    except IntegrityError:
-        # Two requests with one key raced; the other one won. Show the child that record.
+    public_id = uuid.uuid4().hex
+    new_id = insert_unless_exists(Submission, {
+        "public_id": public_id,
+        "plan_id": plan_id,
+        "section_id": section_id,
+        "locale": locale,
+        "age_band": age_band,
+        "body": body,
+        "status": SubmissionStatus.PENDING,
+        "priority": result.priority,
+        "screening": screening,
+        "screening_version": result.version or None,
+        "suggested_redaction": result.redacted if result.redacted != body else None,
+        "child_token_hash": child_hash,
+        "idempotency_key": idempotency_key,
+    }, unique=["idempotency_key"])
+    if new_id is None:  # this key was used before: a retry, a double tap, or a race lost
         existing = _by_key(idempotency_key)
         if existing is None:
-            raise
+            raise FeedbackError("bad_key")
         return _replay(existing, child_hash)
-    return SubmitResult(submission, created=True)
+    if result.priority == PRIORITY_URGENT:
+        # Same transaction as the idea: stored together or not at all, so no alert is lost.
+        enqueue("alert.urgent", {"submission_id": new_id})
+    return SubmitResult(new_id, public_id, result.priority, created=True)
 
 
 def _by_key(key: str) -> Submission | None:
@@ -126,7 +123,7 @@ def _by_key(key: str) -> Submission | None:
 def _replay(existing: Submission, child_hash: str) -> SubmitResult:
     if existing.child_token_hash != child_hash:
         raise FeedbackError("bad_key")  # someone else's key: never reveal their submission
-    return SubmitResult(existing, created=False)
+    return SubmitResult(existing.id, existing.public_id, existing.priority, created=False)
 
 
 def set_reaction(

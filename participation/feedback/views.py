@@ -183,7 +183,7 @@ def _send(lang_code: str, plan: PlanView, part: SectionView | None, form: IdeaFo
         if error.code == "bad_key":
             values = IdeaValues(values.body, values.age_band, new_idempotency_key())
         return _write_page(plan, part, values, error.code, 422)
-    public_id = result.submission.public_id
+    public_id = result.public_id
     classroom = current_classroom()
     if result.created and classroom is not None:
         section_id = plan.section_ids[part.slug] if part else 0

@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from participation.accounts.models import Role, User
 from participation.audit.services import record_event
-from participation.db import db, utcnow
+from participation.db import db, insert_unless_exists, utcnow
 from participation.feedback.models import RejectionReason, Submission, SubmissionStatus
 from participation.feedback.services import change_submission, clean_idea_text
 from participation.jobs.services import enqueue
@@ -193,15 +192,15 @@ def open_concern(submission: Submission, user: User, note: str) -> Concern:
     existing = _concern_of(submission)
     if existing is not None:
         return existing
-    concern = Concern(submission_id=submission.id, opened_by_id=user.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(concern)
-    except IntegrityError:
-        raced = _concern_of(submission)
-        if raced is None:
-            raise
-        return raced
+    concern_id = insert_unless_exists(
+        Concern, {"submission_id": submission.id, "opened_by_id": user.id, "opened_at": utcnow()},
+        unique=["submission_id"],
+    )
+    concern = db.session.get(Concern, concern_id) if concern_id else _concern_of(submission)
+    if concern is None:
+        raise ReviewError("concern_closed")
+    if concern_id is None:  # another lead opened it a moment ago: go to theirs
+        return concern
     add_concern_entry(concern, user, EntryKind.NOTE, note)
     change_submission(submission, claimed_by_id=None, claim_expires_at=None)
     record_event("concern.opened", actor_id=user.id, object_type="concern", object_id=concern.id)

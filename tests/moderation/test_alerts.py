@@ -60,9 +60,11 @@ def _no_words(message: EmailMessage) -> None:
 def _submit_urgent() -> Submission:
     plan_id = db.session.scalar(select(Plan.id))
     assert plan_id is not None
-    return submit_idea(plan_id=plan_id, section_id=None, locale="en", text=URGENT_WORDS,
-                       age_band=None, child_hash="c" * 64,
-                       idempotency_key=uuid.uuid4().hex).submission
+    result = submit_idea(plan_id=plan_id, section_id=None, locale="en", text=URGENT_WORDS,
+                         age_band=None, child_hash="c" * 64, idempotency_key=uuid.uuid4().hex)
+    submission = db.session.get(Submission, result.submission_id)
+    assert submission is not None
+    return submission
 
 
 def _stored(app: Flask) -> tuple[int, int]:
@@ -87,11 +89,8 @@ def test_an_urgent_idea_is_stored_with_its_alert_or_neither(
     with app.app_context():
         _submit_urgent()
         db.session.rollback()  # the request failed after storing both
-        postgres = db.engine.dialect.name == "postgresql"
-    submissions, messages = _stored(app)
-    assert submissions == messages  # never one without the other
-    # SQLite's driver commits when the outermost savepoint is released, so there both stay.
-    assert submissions == (0 if postgres else 1)
+    # Neither stays, on SQLite too: no savepoint (which its driver would commit early).
+    assert _stored(app) == (0, 0)
     with app.app_context():
         submission_id = _submit_urgent().id
         db.session.commit()
