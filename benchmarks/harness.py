@@ -256,3 +256,18 @@ def exit_cleanly_on_sigterm() -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
+
+
+def app_version(app_dir: Path) -> str:
+    """Which code runs: the commit of ``app_dir``, and whether its files differ from it."""
+    def git(*args: str) -> str:
+        result = subprocess.run(["git", "-C", str(app_dir), *args],
+                                capture_output=True, text=True, check=False)
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit or Path(git("rev-parse", "--show-toplevel")) != app_dir.resolve():
+        return f"{app_dir} (not a git work tree)"
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", "participation",
+                  "templates", "static", "migrations")
+    return commit + (" with uncommitted changes to the app" if changed else "")

@@ -9,7 +9,8 @@ the app's per-address rate limit sees one address per child). A child:
    children, the command's limit, started by a facilitator account the script creates);
 2. visits the home page /en/ and a part page, as on a first visit;
 3. sends ``--ideas`` ideas, each on a part page it opens (its form holds a new idempotency
-   key), with a unique text: a child sentence and a random made-up word (no child identifier);
+   key; a part page that shows no form after 3 reloads is counted apart, not as an idea),
+   each with a unique text: a child sentence and a random made-up word (no child identifier);
    a ``--double-tap`` share of sends are two identical POSTs sent at the same moment, before
    any answer (both answers reach the tablet's cookie jar in the order they arrive; the child
    sees the one that arrives last, as a browser shows its last navigation);
@@ -206,6 +207,7 @@ class Options:
     think: float
     same_address: bool
     classroom: bool
+    app_dir: Path
     seed: int
 
 
@@ -476,6 +478,7 @@ def report(children: list[Child], rows: Counter[str], stats: Stats, options: Opt
     wrong_owner = [i for i in stored if i.text not in pages[i.child]]
     taps = [i for i in ideas if i.double_tap]
     first_taps = [i for i in taps if i.first_send]
+    print(f"app: {harness.app_version(options.app_dir)}")
     print(f"{options.children} children x {options.ideas} ideas,"
           f" double taps {options.double_tap:.0%}, gunicorn {options.workers} workers,"
           f" resend {options.resend} (up to {options.retries}"
@@ -579,7 +582,7 @@ def main() -> int:
         children=args.children, ideas=args.ideas, double_tap=args.double_tap,
         workers=args.workers, resend=args.resend, retries=args.retries,
         retry_pause=args.retry_pause, timeout=args.timeout, ramp=args.ramp, think=args.think,
-        same_address=args.same_address, classroom=args.classroom,
+        same_address=args.same_address, classroom=args.classroom, app_dir=args.app_dir,
         seed=args.seed if args.seed is not None else secrets.randbits(32),
     )
     print(f"seed {options.seed}", flush=True)

@@ -333,6 +333,7 @@ def test_client_figures(database_url: str, posts: int) -> tuple[float, float, li
 def print_table(
     rows: list[Row], hello: WrkResult, args: argparse.Namespace, db: str, load_before: float
 ) -> None:
+    print(f"app: {harness.app_version(args.app_dir)}")
     print(f"gunicorn {args.workers} sync workers; wrk 1 thread x {args.connections} connections,"
           f" {args.warmup} s warm-up then {args.seconds} s each; database {db}")
     print(f"machine: {os.cpu_count()} cores, load average {load_before:.2f} before,"
