@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from participation.classrooms.services import EXPECTED_RANGE, NAME_MAX_LENGTH
+from participation.forms import Form
 from participation.i18n import NATIVE_NAMES
 
 # Durations a facilitator picks from, in minutes (the service accepts any value from 15 to 480).
@@ -27,7 +27,7 @@ def duration_label(minutes: int) -> str:
     return str(_("%(hours)s h %(minutes)s min", hours=hours, minutes=rest))
 
 
-class StartClassroomForm(FlaskForm):  # type: ignore[misc]
+class StartClassroomForm(Form):
     name = StringField(
         _l("Name of the group"),
         description=_l("For you only, e.g. \u201cYear 6, Tuesday\u201d. Children never see it."),
@@ -47,11 +47,11 @@ class StartClassroomForm(FlaskForm):  # type: ignore[misc]
         self.locale.choices = [(code, NATIVE_NAMES.get(code, code)) for code in locales]
 
 
-class EndClassroomForm(FlaskForm):  # type: ignore[misc]
+class EndClassroomForm(Form):
     """A button-only form: CSRF protection and nothing else."""
 
 
-class JoinForm(FlaskForm):  # type: ignore[misc]
+class JoinForm(Form):
     code = StringField(
         _l("Your class code"),
         validators=[DataRequired(), Length(max=40)],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from wtforms import Field, HiddenField, RadioField, TextAreaField, ValidationError
 from wtforms.validators import Optional
@@ -15,6 +14,7 @@ from participation.feedback.services import (
     MAX_IDEA_LENGTH,
     new_idempotency_key,
 )
+from participation.forms import Form
 from participation.templating import hole
 
 # Values only: the labels are written in templates/macros/feedback.html, where translation is
@@ -53,7 +53,7 @@ class IdeaHoles(IdeaValues):
         return hole(f"checked:{age_band}")
 
 
-class IdeaForm(FlaskForm):  # type: ignore[misc]
+class IdeaForm(Form):
     """An idea about one part (or about something missing). Validation of the text itself is
     done by the service, so the same kind messages apply however the text arrives."""
 
@@ -81,9 +81,9 @@ class IdeaForm(FlaskForm):  # type: ignore[misc]
         return IdeaValues(body, age_band, key)
 
 
-class ReactionForm(FlaskForm):  # type: ignore[misc]
+class ReactionForm(Form):
     reaction = RadioField(choices=REACTION_VALUES)
 
 
-class ConfirmForm(FlaskForm):  # type: ignore[misc]
+class ConfirmForm(Form):
     """A button-only form (withdraw, I'm finished): CSRF protection and nothing else."""
