@@ -34,7 +34,7 @@ def sign_in(staff: Visitor, email: str, secret: str) -> None:
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("6-digit code from your authenticator app").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Waiting for review")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Home")
 
 
 def test_review_loop(app: Flask, child: Visitor, visitor_factory: Any, demo_plan: PlanContent) -> None:

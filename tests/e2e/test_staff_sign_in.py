@@ -36,7 +36,7 @@ def test_facilitator_signs_in_with_a_second_factor(app: Flask, visitor_factory: 
     staff.audit()
     page.get_by_label("6-digit code from your authenticator app").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Waiting for review")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Home")
     expect(page.get_by_text("Urgent: a child may be unsafe")).to_have_count(0)
     staff.audit()
     staff.screenshot("staff-en-home")
