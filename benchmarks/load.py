@@ -61,6 +61,7 @@ import os
 import random
 import re
 import secrets
+import ssl
 import statistics
 import subprocess
 import sys
@@ -348,7 +349,8 @@ async def run_children(base: str, options: Options, codes: list[str], stats: Sta
     children: list[Child] = []
     clients: list[httpx.AsyncClient] = []
     restart: dict[str, Any] = {}
-    started = time.monotonic()
+    # Plain http only, but httpx builds a TLS context per transport (~25 ms each): share one.
+    tls = ssl.create_default_context()
 
     async def one(child: Child, delay: float) -> None:
         await asyncio.sleep(delay)
@@ -356,26 +358,40 @@ async def run_children(base: str, options: Options, codes: list[str], stats: Sta
 
     for number in range(options.children):
         transport = httpx.AsyncHTTPTransport(
-            local_address=source_address(number, options.same_address)
+            local_address=source_address(number, options.same_address), verify=tls
         )
         client = httpx.AsyncClient(base_url=base, transport=transport, timeout=options.timeout,
                                    follow_redirects=False)
         clients.append(client)
         rng = random.Random(seed_rng.getrandbits(64))  # noqa: S311 - simulation
         children.append(Child(number, Tablet(client, stats), options, parts, rng, texts))
+    started = time.monotonic()
     tasks = [
         asyncio.create_task(one(child, options.ramp * child.number / max(1, options.children)))
         for child in children
     ]
     if restart_at is not None:
         tasks.append(asyncio.create_task(restart_postgres(restart_at, started, restart)))
+    lags: list[float] = []
+    monitor = asyncio.create_task(loop_lag(lags))
     try:
         await asyncio.gather(*tasks)
     finally:
+        monitor.cancel()
         for client in clients:
             await client.aclose()
     restart["load_seconds"] = time.monotonic() - started
+    restart["lags"] = lags
     return children, restart
+
+
+async def loop_lag(lags: list[float]) -> None:
+    """How late this process's event loop wakes up (ms): the share of every latency that the
+    simulated children, not the server, cost when the machine is busy."""
+    while True:
+        start = time.perf_counter()
+        await asyncio.sleep(0.1)
+        lags.append((time.perf_counter() - start - 0.1) * 1000)
 
 
 def postgres_version() -> str:
@@ -487,6 +503,9 @@ def report(children: list[Child], rows: Counter[str], stats: Stats, options: Opt
           f"{', in classroom sessions' if options.classroom else ''}")
     print(f"load took {restart.get('load_seconds', 0):.1f} s; load average"
           f" {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    lags = restart.get("lags") or [0.0]
+    print(f"client event loop late by p50 {statistics.median(lags):.0f} ms, p99"
+          f" {percentile(lags, 0.99):.0f} ms, max {max(lags):.0f} ms (included in latencies)")
     if "restart_at" in restart:
         print(f"PostgreSQL restarted at {restart['restart_at']:.1f} s (exit"
               f" {restart['restart_exit']}), answering again: {restart['back']}"
