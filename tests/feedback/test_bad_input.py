@@ -144,3 +144,36 @@ def test_naughty_strings_never_break_the_page(app: Flask, child: Child,
     child.get("/en/my-ideas")
     assert child.page.count('class="my-idea status') == len(stored(app))
     assert "<script>" not in child.page.split("<main", 1)[1]
+
+
+def test_a_file_sent_as_the_idea_gets_a_kind_refusal(app: Flask, child: Child) -> None:
+    from io import BytesIO
+
+    child.open_part("vision")
+    response = child.client.post("/en/plan/vision/ideas", content_type="multipart/form-data",
+                                 data={"csrf_token": child.csrf, "idempotency_key": child.key,
+                                       "body": (BytesIO(b"%PDF-1.4 not words"), "idea.pdf")})
+    assert response.status_code == 422
+    assert "Something is not quite right" in response.get_data(as_text=True)
+    assert stored(app) == []
+
+
+@pytest.mark.parametrize("field", ["idempotency_key", "age_band", "csrf_token", "body"])
+def test_nul_bytes_anywhere_in_a_send_never_cause_a_server_error(
+    app: Flask, child: Child, field: str
+) -> None:
+    """PostgreSQL cannot store NUL: every field that carries one gets a clear answer."""
+    child.open_part("vision")
+    data = {"csrf_token": child.csrf, "idempotency_key": child.key, "body": "A fine idea"}
+    data[field] = data.get(field, "8-10") + "\x00"
+    response = child.client.post("/en/plan/vision/ideas", data=data)
+    assert response.status_code in {302, 400, 422}, response.status_code
+    if field == "body":
+        assert response.status_code == 302 and stored(app) == ["A fine idea"]
+    else:
+        assert "A fine idea" in response.get_data(as_text=True)
+
+
+def test_nul_in_the_address_bar_is_not_a_server_error(client: object, demo_plan: PlanContent) -> None:
+    for path in ("/en/plan/vis%00ion", "/en/ideas/%00/sent", "/en/join/AB%00CD", "/staff/items/%00"):
+        assert client.get(path).status_code in {200, 400, 404}, path  # type: ignore[attr-defined]
