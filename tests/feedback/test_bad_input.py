@@ -176,4 +176,4 @@ def test_nul_bytes_anywhere_in_a_send_never_cause_a_server_error(
 
 def test_nul_in_the_address_bar_is_not_a_server_error(client: object, demo_plan: PlanContent) -> None:
     for path in ("/en/plan/vis%00ion", "/en/ideas/%00/sent", "/en/join/AB%00CD", "/staff/items/%00"):
-        assert client.get(path).status_code in {200, 400, 404}, path  # type: ignore[attr-defined]
+        assert client.get(path).status_code < 500, path  # type: ignore[attr-defined]
