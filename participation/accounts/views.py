@@ -170,7 +170,7 @@ def end_other_sessions() -> Response:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.globals.update(role_label=role_label, pending_minutes=PENDING_SECONDS // 60)
 
 
 def role_label(role: Role) -> str:
