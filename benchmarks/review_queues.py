@@ -53,7 +53,7 @@ def fill(rows: int) -> None:
                    CASE WHEN n % 97 = 0 THEN 2 WHEN n % 7 = 0 THEN 1 ELSE 0 END,
                    '{"urgent": false, "flags": []}'::json,
                    now() - (n || ' seconds')::interval, now()
-            FROM generate_series(:start, :stop) AS n
+            FROM generate_series(CAST(:start AS integer), CAST(:stop AS integer)) AS n
         """), {"plan": plan_id, "start": start + 1, "stop": min(start + chunk, rows)})
         db.session.commit()
     db.session.commit()
