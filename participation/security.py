@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import bleach
 from flask import Flask, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup
 
 # The only tags stored rich text may use (plan content converted from content files).
@@ -57,6 +59,26 @@ def clean_html(html: str) -> Markup:
     return Markup(cleaned)  # noqa: S704 - this is the one place sanitised HTML becomes Markup
 
 
+class SigningSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per app.
+
+    Flask builds a new serializer for every request, twice (open and save), and each one
+    test-serialises a value to learn its type: about a tenth of a part page's cost. The key and
+    settings never change while the app runs.
+    """
+
+    def __init__(self) -> None:
+        self._serializers: dict[int, URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        serializer = self._serializers.get(id(app))
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            if serializer is not None:
+                self._serializers[id(app)] = serializer
+        return serializer
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 _PRIVATE_MARK = "_private_page"
 
@@ -85,5 +107,6 @@ def _set_security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = SigningSessionInterface()
     app.after_request(_set_security_headers)
     app.jinja_env.filters["clean_html"] = clean_html

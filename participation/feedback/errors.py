@@ -54,7 +54,7 @@ def words_back(error: Exception, status: int) -> Response | None:
         return None
     plan: PlanView | None = cached_plan_view(select_locale())
     part = plan.section((request.view_args or {}).get("slug", "")) if plan else None
-    posted = IdeaForm(meta={"csrf": False}).values()
+    posted = IdeaForm().values()
     code = _error_code(error, status)
     values = posted
     copy_text = None

@@ -53,7 +53,16 @@ class IdeaHoles(IdeaValues):
         return hole(f"checked:{age_band}")
 
 
-class IdeaForm(Form):
+class ChildForm(Form):
+    """Children's forms are plain HTML (rendered once for every child, see IdeaHoles); the
+    app-wide CSRFProtect checks their token before any view runs, so the form does not check
+    it a second time."""
+
+    class Meta:
+        csrf = False
+
+
+class IdeaForm(ChildForm):
     """An idea about one part (or about something missing). Validation of the text itself is
     done by the service, so the same kind messages apply however the text arrives."""
 
@@ -81,7 +90,7 @@ class IdeaForm(Form):
         return IdeaValues(body, age_band, key)
 
 
-class ReactionForm(Form):
+class ReactionForm(ChildForm):
     reaction = RadioField(choices=REACTION_VALUES)
 
 

@@ -69,11 +69,18 @@ def forget_child() -> None:
 
 
 def remember_age_band(age_band: AgeBand | None) -> None:
-    """Keep the child's last age answer for their next form (in their session only)."""
-    if age_band is None:
+    """Keep the child's last age answer for their next form (in their session only).
+
+    The session is only touched when the answer changes: an unchanged session is not signed
+    and sent back again (a sizeable part of each send's cost).
+    """
+    value = age_band.value if age_band is not None else None
+    if session.get(AGE_BAND_KEY) == value:
+        return
+    if value is None:
         session.pop(AGE_BAND_KEY, None)
     else:
-        session[AGE_BAND_KEY] = age_band.value
+        session[AGE_BAND_KEY] = value
 
 
 def remembered_age_band() -> str | None:
