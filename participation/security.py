@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 import bleach
 from flask import Flask, Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import Serializer, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
 from markupsafe import Markup
 
 # The only tags stored rich text may use (plan content converted from content files).
@@ -59,6 +60,14 @@ def clean_html(html: str) -> Markup:
     return Markup(cleaned)  # noqa: S704 - this is the one place sanitised HTML becomes Markup
 
 
+class _UncompressedSerializer(URLSafeTimedSerializer):
+    """Session cookies are a few short values: trying zlib on each one costs more than the
+    bytes it could save. Compressed cookies from elsewhere are still read."""
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
+
+
 class SigningSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the signing serializer built once per app.
 
@@ -72,10 +81,13 @@ class SigningSessionInterface(SecureCookieSessionInterface):
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         serializer = self._serializers.get(id(app))
-        if serializer is None:
-            serializer = super().get_signing_serializer(app)
-            if serializer is not None:
-                self._serializers[id(app)] = serializer
+        if serializer is None and app.secret_key:
+            keys = [*(app.config["SECRET_KEY_FALLBACKS"] or []), app.secret_key]
+            serializer = self._serializers[id(app)] = _UncompressedSerializer(
+                keys, salt=self.salt, serializer=self.serializer,
+                signer_kwargs={"key_derivation": self.key_derivation,
+                               "digest_method": self.digest_method},
+            )
         return serializer
 
 
@@ -98,9 +110,15 @@ def _is_private() -> bool:
     return bool(getattr(view, _PRIVATE_MARK, False))
 
 
+_SECURITY_HEADER_ITEMS = list(SECURITY_HEADERS.items())
+
+
 def _set_security_headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    if "Content-Security-Policy" in response.headers:  # already set here (never, today)
+        for name, value in _SECURITY_HEADER_ITEMS:
+            response.headers.setdefault(name, value)
+    else:
+        response.headers.extend(_SECURITY_HEADER_ITEMS)
     if _is_private():
         response.headers["Cache-Control"] = "no-store"
     return response
