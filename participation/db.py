@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import psycopg
@@ -191,17 +192,21 @@ def insert_unless_exists(model: Any, values: dict[str, Any], *, unique: list[str
 
     One statement instead of a savepoint around an INSERT: cheaper, and on SQLite the driver
     commits a savepoint opened before any other write, which would break "one commit per
-    request" (the row would be stored even if the rest of the request failed).
+    request" (the row would be stored even if the rest of the request failed). The statement
+    is built once per table and columns; each call only binds its values.
     """
-    bind = db.session.get_bind()
-    make_insert = postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        make_insert(model).values(**values)
-        .on_conflict_do_nothing(index_elements=unique)
-        .returning(model.id)
-    )
-    new_id: int | None = db.session.execute(statement).scalar()
+    dialect = db.session.get_bind().dialect.name
+    statement = _insert_statement(model.__table__, dialect, tuple(unique))
+    new_id: int | None = db.session.execute(statement, values).scalar()
     return new_id
+
+
+@cache
+def _insert_statement(table: Any, dialect: str, unique: tuple[str, ...]) -> Any:
+    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return make_insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(
+        table.c.id
+    )
 
 
 def reset_session() -> None:
