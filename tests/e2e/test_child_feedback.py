@@ -136,3 +136,35 @@ def test_something_missing_and_phone_size(visitor_factory: Any, demo_plan: PlanC
     visitor.audit()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
+
+
+def test_a_lost_thank_you_page_and_a_resend_store_one_idea(
+    app: Flask, child: Visitor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The idea is stored but its thank-you page fails (the database went away just then): the
+    draft and its key stay on the tablet, so sending the same words again finds the stored
+    idea instead of storing a second copy."""
+    from sqlalchemy.exc import OperationalError
+
+    def database_gone(*args: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    page = child.page
+    child.visit("/en/plan/vision")
+    page.get_by_label("What would you change or add to this part?").fill("Parks for everyone.")
+    with monkeypatch.context() as patch:
+        patch.setattr("participation.feedback.views.find_own_submission", database_gone)
+        page.get_by_role("button", name="Send my idea").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Something went wrong")
+    assert count_submissions(app) == 1
+
+    child.visit("/en/plan/vision")
+    expect(page.get_by_label("What would you change or add to this part?")).to_have_value(
+        "Parks for everyone.")
+    expect(page.get_by_text("We kept what you wrote before.")).to_be_visible()
+    page.get_by_role("button", name="Send my idea").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Your idea is sent")
+    assert count_submissions(app) == 1  # the same idea, found again: not a second copy
+
+    child.visit("/en/plan/vision")  # confirmed: the draft and its key are gone
+    expect(page.get_by_label("What would you change or add to this part?")).to_have_value("")
