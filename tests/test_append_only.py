@@ -21,6 +21,7 @@ from participation.feedback.models import Submission, SubmissionStatus
 from participation.moderation.models import Concern, ConcernEntry, EntryKind
 from participation.plans.content import PlanContent
 from participation.plans.models import Plan
+from participation.screening.services import Priority
 
 
 @pytest.fixture
@@ -31,7 +32,8 @@ def records(app: Flask, demo_plan: PlanContent) -> dict[str, int]:
         user = create_user("lead@example.org", "a long and calm passphrase",
                            [Role.SAFEGUARDING_LEAD], actor_id=None, with_totp=False)
         item = Submission(public_id=uuid.uuid4().hex, plan_id=db.session.scalar(select(Plan.id)),
-                          locale="en", body="x", status=SubmissionStatus.PENDING, priority=2)
+                          locale="en", body="x", status=SubmissionStatus.PENDING,
+                          priority=Priority.URGENT)
         db.session.add(item)
         db.session.flush()
         concern = Concern(submission_id=item.id, opened_by_id=user.id)

@@ -23,12 +23,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.db import TimestampMixin, UTCDateTime, db, string_enum
 from participation.plans.models import Plan, Section
+from participation.screening.services import Priority
 
 
 class SubmissionStatus(enum.StrEnum):
     PENDING = "pending"  # waiting for an adult; never shown to other children
     APPROVED = "approved"  # shown under its part (published_body only)
     REJECTED = "rejected"  # not shared; the child sees a kind reason
+    # A possible disclosure (urgent or escalated) that is not shared: a safeguarding lead has
+    # read it. The child sees a caring message and a helpline, never a rejection reason.
+    SAFEGUARDED = "safeguarded"
     WITHDRAWN = "withdrawn"  # taken back by the child; text deleted
 
 
@@ -94,6 +98,9 @@ class Submission(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     screening_version: Mapped[str | None] = mapped_column(String(16), default=None)
     suggested_redaction: Mapped[str | None] = mapped_column(Text, default=None)
     child_token_hash: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    # HMAC of the idea code the child was given ("check my idea" on any device); the code
+    # itself is stored nowhere.
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     # What other children see once approved (may be a redacted version of body).
     published_body: Mapped[str | None] = mapped_column(Text, default=None)
@@ -110,6 +117,9 @@ class Submission(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # When a safeguarding lead judged a flagged item not to be a disclosure and sent it back to
+    # the ordinary review (the reason is in the audit log).
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # The reviewer's note for the safeguarding lead (staff words; restricted like the item).
     escalation_note: Mapped[str | None] = mapped_column(Text, default=None)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -122,7 +132,16 @@ class Submission(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def is_urgent(self) -> bool:
+        """Screening saw a possible disclosure (whatever a lead later decided)."""
         return bool(self.screening and self.screening.get("urgent"))
+
+    @property
+    def is_worrying(self) -> bool:
+        """In a safeguarding lead's hands, or kept from sharing by one: the child is answered
+        with care and help, and its words are not shown again on a shared tablet."""
+        return (self.status == SubmissionStatus.SAFEGUARDED
+                or (self.status == SubmissionStatus.PENDING
+                    and self.priority >= Priority.ESCALATED))
 
     def delete_text(self, when: datetime) -> None:
         """Remove every copy of the child's words; the row stays for counts and the audit."""

@@ -20,7 +20,7 @@ from participation.feedback.models import (
     SubmissionStatus,
 )
 from participation.jobs.services import enqueue
-from participation.screening.services import PRIORITY_URGENT, ScreeningResult, screen_text
+from participation.screening.services import Priority, ScreeningResult, screen_text
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def submit_idea(
     except Exception as error:  # broken rules must never lose a child's words: store, look first
         logger.error("Screening failed (%s); storing the idea as urgent for a human to read",
                      type(error).__name__)
-        result = ScreeningResult(locale, True, PRIORITY_URGENT, (), body)
+        result = ScreeningResult(locale, True, Priority.URGENT, (), body)
     screening = result.as_dict()
     if not result.flags and result.urgent:
         screening["flags"] = ["screening_failed"]
@@ -110,7 +110,7 @@ def submit_idea(
         if existing is None:
             raise FeedbackError("bad_key")
         return _replay(existing, child_hash)
-    if result.priority == PRIORITY_URGENT:
+    if result.priority == Priority.URGENT:
         # Same transaction as the idea: stored together or not at all, so no alert is lost.
         enqueue("alert.urgent", {"submission_id": new_id})
     return SubmitResult(new_id, public_id, result.priority, created=True)
@@ -203,7 +203,7 @@ def withdraw_submission(submission: Submission, *, now: datetime | None = None) 
     escalated): then a safeguarding lead may still read it (the child is told so, never
     promised secrecy) and the retention job deletes it later."""
     now = now or utcnow()
-    keep = Submission.priority == PRIORITY_URGENT
+    keep = Submission.priority == Priority.URGENT
     changed = change_submission(
         submission, Submission.status != SubmissionStatus.WITHDRAWN,
         status=SubmissionStatus.WITHDRAWN, withdrawn_at=now, published_body=None,

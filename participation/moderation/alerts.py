@@ -41,7 +41,7 @@ from participation.jobs.queue import (
 )
 from participation.jobs.services import dispatch_due, enqueue
 from participation.moderation.models import Concern
-from participation.screening.services import PRIORITY_URGENT
+from participation.screening.services import Priority
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ def _overdue(minutes: int) -> Any:
         select(Submission.id)
         .outerjoin(Concern, Concern.submission_id == Submission.id)
         .where(Submission.status == SubmissionStatus.PENDING,
-               Submission.priority == PRIORITY_URGENT,
+               Submission.priority == Priority.URGENT,
                Submission.created_at < cutoff, Concern.id.is_(None))
     )
 
@@ -261,7 +261,7 @@ def init_app(app: Flask) -> None:
             return {}
         waiting = db.session.scalar(select(func.count()).select_from(Submission).where(
             Submission.status == SubmissionStatus.PENDING,
-            Submission.priority == PRIORITY_URGENT))
+            Submission.priority == Priority.URGENT))
         overdue = db.session.scalar(
             select(func.count()).select_from(_overdue(current_app.config["URGENT_ACK_MINUTES"]).subquery())
         )

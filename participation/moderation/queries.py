@@ -12,8 +12,10 @@ from participation.accounts.models import User
 from participation.db import db, utcnow
 from participation.feedback.models import Submission, SubmissionStatus
 from participation.moderation.services import reviewable_priorities
+from participation.screening.services import Priority
 
-QUEUE_NAMES = {2: "urgent", 1: "personal", 0: "ordinary"}
+QUEUE_NAMES = {Priority.URGENT: "urgent", Priority.ESCALATED: "escalated",
+               Priority.PERSONAL: "personal", Priority.ORDINARY: "ordinary"}
 
 
 # Counting every waiting item costs a scan of all of them (100,000 at a million ideas, about

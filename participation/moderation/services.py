@@ -21,7 +21,7 @@ from participation.feedback.models import RejectionReason, Submission, Submissio
 from participation.feedback.services import change_submission, clean_idea_text
 from participation.jobs.services import enqueue
 from participation.moderation.models import Concern, ConcernEntry, ConcernView, EntryKind
-from participation.screening.services import PRIORITY_URGENT
+from participation.screening.services import Priority
 
 CLAIM_MINUTES = 15
 
@@ -34,12 +34,18 @@ class ReviewError(Exception):
         super().__init__(code)
 
 
-def reviewable_priorities(user: User) -> tuple[int, ...]:
-    """Urgent items (priority 2) only reach safeguarding leads and admins."""
+LEAD_LANES = (Priority.URGENT, Priority.ESCALATED)
+QUEUE_LANE_NAMES = {Priority.URGENT: "urgent", Priority.ESCALATED: "escalated",
+                    Priority.PERSONAL: "personal", Priority.ORDINARY: "ordinary"}
+
+
+def reviewable_priorities(user: User) -> tuple[Priority, ...]:
+    """The lanes a person may open, highest first: possible disclosures and escalated items
+    reach only safeguarding leads and admins."""
     if user.has_role(Role.SAFEGUARDING_LEAD, Role.ADMIN):
-        return (2, 1, 0)
+        return (Priority.URGENT, Priority.ESCALATED, Priority.PERSONAL, Priority.ORDINARY)
     if user.has_role(Role.FACILITATOR):
-        return (1, 0)
+        return (Priority.PERSONAL, Priority.ORDINARY)
     return ()
 
 
@@ -114,10 +120,10 @@ def _held_by(user: User, now: datetime) -> tuple[ColumnElement[bool], ...]:
 
 
 def _decide(submission: Submission, user: User, status: SubmissionStatus, now: datetime,
-            **values: Any) -> None:
+            *expected: ColumnElement[bool], **values: Any) -> None:
     """Record a decision, only if the item is still pending and held by ``user``."""
     changed = change_submission(
-        submission, *_held_by(user, now), status=status, decided_at=now,
+        submission, *_held_by(user, now), *expected, status=status, decided_at=now,
         decided_by_id=user.id, claimed_by_id=None, claim_expires_at=None, **values,
     )
     if not changed:
@@ -125,22 +131,29 @@ def _decide(submission: Submission, user: User, status: SubmissionStatus, now: d
         raise ReviewError("already_decided")
 
 
+def in_lead_lane(submission: Submission) -> bool:
+    """A possible disclosure or an escalated item: only a safeguarding lead decides it, and it
+    is never shared or answered with an ordinary "not shared" reason."""
+    return submission.priority in LEAD_LANES
+
+
 def approve_submission(submission: Submission, user: User, *, published_text: str | None = None,
                        now: datetime | None = None) -> None:
     """Share an idea with other children, as written or in an edited (redacted) version.
 
-    The child's original words stay in ``body`` (shown to safeguarding leads only). An item
-    screening marked urgent is never published: it belongs to the safeguarding process.
+    The child's original words stay in ``body`` (shown to safeguarding leads only). An item in
+    a lead's lane is never published; a lead may first send it back to the ordinary review.
     """
     now = now or utcnow()
     _check_holder(submission, user, now)
-    if submission.priority == PRIORITY_URGENT or submission.escalated_at is not None:
+    if in_lead_lane(submission):
         raise ReviewError("urgent_never_published")
     text = clean_idea_text(published_text if published_text is not None else submission.body or "")
     redacted = text != submission.body
     # The child may withdraw at this very moment: the text is only shared if the idea is
     # still pending (and its words are still the ones read), never after a withdrawal.
-    _decide(submission, user, SubmissionStatus.APPROVED, now, published_body=text)
+    _decide(submission, user, SubmissionStatus.APPROVED, now,
+            Submission.priority.not_in(LEAD_LANES), published_body=text)
     record_event(
         "review.approved_redacted" if redacted else "review.approved", actor_id=user.id,
         object_type="submission", object_id=submission.id,
@@ -149,21 +162,29 @@ def approve_submission(submission: Submission, user: User, *, published_text: st
 
 def reject_submission(submission: Submission, user: User, reason: RejectionReason, *,
                       now: datetime | None = None) -> None:
-    """Do not share; the child sees the kind message that goes with ``reason``."""
+    """Do not share; the child sees the kind message that goes with ``reason``. Never for an
+    item in a lead's lane: a child who may be in danger never reads "try other words"."""
     now = now or utcnow()
     _check_holder(submission, user, now)
-    _decide(submission, user, SubmissionStatus.REJECTED, now, rejection_reason=reason.value)
+    if in_lead_lane(submission):
+        raise ReviewError("lead_lane_outcome")
+    _decide(submission, user, SubmissionStatus.REJECTED, now,
+            Submission.priority.not_in(LEAD_LANES), rejection_reason=reason.value)
     record_event("review.rejected", actor_id=user.id, object_type="submission",
                  object_id=submission.id, details={"reason": reason.value})
 
 
 def escalate_to_safeguarding(submission: Submission, user: User, *, note: str = "",
                              now: datetime | None = None) -> None:
-    """Hand an item to the safeguarding leads: it joins the urgent queue and is never shared."""
+    """A reviewer is not sure: the item goes to the leads' escalated lane (after possible
+    disclosures, before everything else), with the note, and is never shared meanwhile."""
     now = now or utcnow()
     _check_holder(submission, user, now)
+    if in_lead_lane(submission):
+        raise ReviewError("already_with_lead")
     changed = change_submission(
-        submission, *_held_by(user, now), priority=PRIORITY_URGENT, escalated_at=now,
+        submission, *_held_by(user, now), Submission.priority.not_in(LEAD_LANES),
+        priority=Priority.ESCALATED, escalated_at=now,
         escalation_note=note.strip()[:2000] or None, claimed_by_id=None, claim_expires_at=None,
     )
     if not changed:
@@ -175,36 +196,106 @@ def escalate_to_safeguarding(submission: Submission, user: User, *, note: str = 
     enqueue("alert.urgent", {"submission_id": submission.id, "reason": "escalated"})
 
 
+def _lead_decision(submission: Submission, user: User) -> tuple[ColumnElement[bool], ...]:
+    """Who may take a lead's decision on an item, and the state it must still be in."""
+    if not can_handle_concerns(user):
+        raise ReviewError("forbidden")
+    if submission.status != SubmissionStatus.PENDING:
+        raise ReviewError("already_decided")
+    if not in_lead_lane(submission):
+        raise ReviewError("not_urgent")
+    return (Submission.status == SubmissionStatus.PENDING, Submission.priority.in_(LEAD_LANES))
+
+
+def keep_from_sharing(submission: Submission, user: User, *,
+                      now: datetime | None = None) -> None:
+    """A lead's outcome for a possible disclosure that is not shared (with or without a
+    concern): the child reads that a helping adult has read it, with a helpline."""
+    now = now or utcnow()
+    expected = _lead_decision(submission, user)
+    changed = change_submission(
+        submission, *expected, status=SubmissionStatus.SAFEGUARDED, decided_at=now,
+        decided_by_id=user.id, claimed_by_id=None, claim_expires_at=None,
+    )
+    if not changed:
+        raise ReviewError("already_decided")
+    record_event("safeguarding.kept_from_sharing", actor_id=user.id, object_type="submission",
+                 object_id=submission.id)
+
+
+def return_to_review(submission: Submission, user: User, reason: str, *,
+                     now: datetime | None = None) -> None:
+    """"No concern: not a disclosure" (or, for an escalated item, "fine to review as usual"):
+    the item goes back to the ordinary review, to be shared or not like any idea. The lead's
+    reason is required and kept in the audit log."""
+    now = now or utcnow()
+    reason = reason.strip()[:500]
+    if not reason:
+        raise ReviewError("reason_needed")
+    expected = _lead_decision(submission, user)
+    flags = (submission.screening or {}).get("flags") or []
+    lane = Priority.PERSONAL if "personal_info" in flags else Priority.ORDINARY
+    from_lane = Priority(submission.priority)
+    changed = change_submission(
+        submission, *expected, priority=lane, cleared_at=now, claimed_by_id=None,
+        claim_expires_at=None,
+    )
+    if not changed:
+        raise ReviewError("already_decided")
+    record_event("safeguarding.returned_to_review", actor_id=user.id, object_type="submission",
+                 object_id=submission.id,
+                 details={"from": QUEUE_LANE_NAMES[from_lane], "reason": reason})
+
+
 def can_handle_concerns(user: User) -> bool:
     return user.has_role(Role.SAFEGUARDING_LEAD, Role.ADMIN)
 
 
-def open_concern(submission: Submission, user: User, note: str) -> Concern:
+def open_concern(submission: Submission, user: User, note: str, *,
+                 now: datetime | None = None) -> Concern:
     """Start the safeguarding record for an urgent or escalated item (leads only).
 
-    One concern per item, even when two leads press at once: the unique constraint decides,
-    and the second lead is taken to the concern the first one opened.
+    This is the item's outcome too: it leaves the lead's lane as "kept from sharing" (the child
+    reads that a helping adult has read it), linked to its concern. One concern per item, even
+    when two leads press at once: the second lead is taken to the first lead's concern.
     """
-    if not can_handle_concerns(user):
-        raise ReviewError("forbidden")
-    if submission.priority != PRIORITY_URGENT:
-        raise ReviewError("not_urgent")
+    now = now or utcnow()
     existing = _concern_of(submission)
     if existing is not None:
         return existing
+    if submission.status == SubmissionStatus.SAFEGUARDED:  # kept from sharing, concern later
+        if not can_handle_concerns(user):
+            raise ReviewError("forbidden")
+        expected: tuple[ColumnElement[bool], ...] = (
+            Submission.status == SubmissionStatus.SAFEGUARDED,)
+    else:
+        expected = _lead_decision(submission, user)
+    if not note.strip():
+        raise ReviewError("empty")
     concern_id = insert_unless_exists(
-        Concern, {"submission_id": submission.id, "opened_by_id": user.id, "opened_at": utcnow()},
+        Concern, {"submission_id": submission.id, "opened_by_id": user.id, "opened_at": now},
         unique=["submission_id"],
     )
-    concern = db.session.get(Concern, concern_id) if concern_id else _concern_of(submission)
-    if concern is None:
-        raise ReviewError("concern_closed")
     if concern_id is None:  # another lead opened it a moment ago: go to theirs
-        return concern
+        raced = _concern_of(submission)
+        if raced is None:
+            raise ReviewError("already_decided")
+        return raced
+    concern = db.session.get(Concern, concern_id)
+    assert concern is not None
     add_concern_entry(concern, user, EntryKind.NOTE, note)
-    change_submission(submission, claimed_by_id=None, claim_expires_at=None)
-    record_event("concern.opened", actor_id=user.id, object_type="concern", object_id=concern.id)
+    change_submission(
+        submission, *expected, status=SubmissionStatus.SAFEGUARDED, decided_at=now,
+        decided_by_id=user.id, claimed_by_id=None, claim_expires_at=None,
+    )
+    record_event("concern.opened", actor_id=user.id, object_type="concern", object_id=concern.id,
+                 details={"submission": submission.id})
     return concern
+
+
+def concern_of(submission: Submission) -> Concern | None:
+    """The concern opened from this item, if any (an item has at most one)."""
+    return _concern_of(submission)
 
 
 def _concern_of(submission: Submission) -> Concern | None:

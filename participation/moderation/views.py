@@ -35,11 +35,16 @@ from participation.moderation.services import (
     can_review,
     claim_next,
     close_concern,
+    concern_of,
     escalate_to_safeguarding,
+    in_lead_lane,
+    keep_from_sharing,
     open_concern,
     record_concern_view,
     reject_submission,
+    return_to_review,
 )
+from participation.screening.services import Priority
 
 bp = Blueprint("moderation", __name__, url_prefix="/staff")
 REVIEWERS = (Role.FACILITATOR, Role.SAFEGUARDING_LEAD, Role.ADMIN)
@@ -147,6 +152,37 @@ def start_concern(public_id: str) -> Response | tuple[str, int]:
     return redirect(url_for("moderation.concern", concern_id=concern.id))
 
 
+@bp.post("/items/<public_id>/keep")
+@staff_required(*LEADS)
+def keep(public_id: str) -> Response | tuple[str, int]:
+    """Not shared, without a concern: the child reads that a helping adult has read it."""
+    submission = _item_or_404(public_id)
+    try:
+        keep_from_sharing(submission, current_user)
+        db.session.commit()
+    except ReviewError as error:
+        db.session.rollback()
+        return _item_page(submission, error.code), 409
+    flash("kept", "decision")
+    return redirect(url_for("moderation.queues"))
+
+
+@bp.post("/items/<public_id>/return")
+@staff_required(*LEADS)
+def send_back(public_id: str) -> Response | tuple[str, int]:
+    """No concern (not a disclosure, or fine to review as usual): back to the ordinary review,
+    with the lead's reason in the audit log."""
+    submission = _item_or_404(public_id)
+    try:
+        return_to_review(submission, current_user, request.form.get("reason_text", ""))
+        db.session.commit()
+    except ReviewError as error:
+        db.session.rollback()
+        return _item_page(submission, error.code), 409
+    flash("returned", "decision")
+    return redirect(url_for("moderation.queues"))
+
+
 @bp.get("/concerns")
 @staff_required(*LEADS)
 def concerns() -> str:
@@ -208,11 +244,15 @@ def _item_page(submission: Submission, error: str | None = None) -> str:
         segments=flagged_segments(submission) if shows_original else [],
         reasons=list(RejectionReason), holds_claim=submission.claimed_by_id == current_user.id,
         can_open_concern=can_handle_concerns(current_user), error=error,
+        lead_lane=in_lead_lane(submission), concern=concern_of(submission),
     )
 
 
 def queue_label(priority: int) -> str:
-    return str({2: _("Urgent"), 1: _("Personal details"), 0: _("Ordinary")}[priority])
+    return str({
+        Priority.URGENT: _("Urgent"), Priority.ESCALATED: _("Escalated"),
+        Priority.PERSONAL: _("Personal details"), Priority.ORDINARY: _("Ordinary"),
+    }[Priority(priority)])
 
 
 def flag_label(category: str) -> str:
@@ -252,6 +292,12 @@ def review_error(code: str) -> str:
         "too_long": _("The edited text is too long."),
         "not_urgent": _("Only urgent or escalated items become concerns."),
         "concern_closed": _("This concern is closed."),
+        "lead_lane_outcome": _(
+            "A possible disclosure is never refused with an ordinary reason: keep it from "
+            "sharing, open a concern, or send it back to the ordinary review."
+        ),
+        "already_with_lead": _("This item is already with the safeguarding leads."),
+        "reason_needed": _("Say why this is not a concern: it goes in the audit log."),
     }.get(code, _("That action could not be done.")))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -16,10 +17,16 @@ from participation.screening.rules import (
     load_rules,
 )
 
-# Queue priority stored with a submission: urgent first, then personal details, then the rest.
-PRIORITY_URGENT = 2
-PRIORITY_PERSONAL = 1
-PRIORITY_ORDINARY = 0
+
+class Priority(enum.IntEnum):
+    """The review lane of an idea, highest first. Screening sets URGENT, PERSONAL or ORDINARY;
+    a reviewer who is not sure hands an item to the leads' ESCALATED lane, which comes after
+    possible disclosures and before everything else."""
+
+    ORDINARY = 0
+    PERSONAL = 1  # personal details to hide before sharing
+    ESCALATED = 2  # a reviewer's "not sure": for a safeguarding lead
+    URGENT = 3  # a possible disclosure of harm: for a safeguarding lead, at once
 
 # What a reviewer reads next to a flag (the staff UI translates these by category).
 REASONS = {
@@ -126,11 +133,11 @@ def screen_text(text: str, locale: str) -> ScreeningResult:
     flags.sort(key=lambda flag: (flag.start, flag.end))
     urgent = any(flag.category in URGENT_CATEGORIES for flag in flags)
     if urgent:
-        priority = PRIORITY_URGENT
+        priority = Priority.URGENT
     elif personal_spans:
-        priority = PRIORITY_PERSONAL
+        priority = Priority.PERSONAL
     else:
-        priority = PRIORITY_ORDINARY
+        priority = Priority.ORDINARY
     return ScreeningResult(
         locale=locale,
         urgent=urgent,

@@ -14,6 +14,7 @@ from participation.feedback.models import Reaction, Submission, SubmissionStatus
 from participation.feedback.services import submit_idea
 from participation.plans.content import PlanContent
 from participation.plans.models import Plan
+from participation.screening.services import Priority
 from tests.feedback.helpers import Child
 
 
@@ -127,7 +128,7 @@ def test_urgent_text_shows_help_and_no_secrecy(app: Flask, child: Child) -> None
     assert "danger right now, call 999" in child.page
     assert "secret" not in child.page.lower()
     [item] = submissions(app)
-    assert item.priority == 2 and item.screening["urgent"] is True
+    assert item.priority == Priority.URGENT and item.screening["urgent"] is True
 
 
 def test_ordinary_confirmation_has_no_alarm(child: Child) -> None:
@@ -160,7 +161,7 @@ def test_screening_failure_never_loses_the_idea(app: Flask, child: Child,
     assert response.status_code == 302
     [item] = submissions(app)
     assert item.body == "An idea while screening is broken"
-    assert item.priority == 2 and item.screening["flags"] == ["screening_failed"]
+    assert item.priority == Priority.URGENT and item.screening["flags"] == ["screening_failed"]
 
 
 def test_database_error_shows_the_words_back(child: Child, monkeypatch: pytest.MonkeyPatch) -> None:

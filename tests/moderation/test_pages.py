@@ -14,6 +14,7 @@ from participation.accounts.services import create_user
 from participation.db import db
 from participation.feedback.models import Submission, SubmissionStatus
 from participation.plans.content import PlanContent
+from participation.screening.services import Priority
 from tests.feedback.helpers import Child
 
 PASSPHRASE = "a long and calm passphrase"
@@ -68,12 +69,13 @@ def test_facilitator_reviews_and_the_child_sees_it(app: Flask, client: FlaskClie
 
     # The urgent item: not in the facilitator's queues, and its URL is a 404 for them.
     with app.app_context():
-        urgent = db.session.scalar(select(Submission.public_id).where(Submission.priority == 2))
+        urgent = db.session.scalar(
+            select(Submission.public_id).where(Submission.priority == Priority.URGENT))
     assert fac.get(f"/staff/items/{urgent}").status_code == 404
     lead = staff(app, "lead@example.org", Role.SAFEGUARDING_LEAD)
     assert "Urgent" in lead.get("/staff/queues").get_data(as_text=True)
     response = lead.post("/staff/queues/next", data={"csrf_token": csrf(lead, "/staff/queues"),
-                                                     "priority": "2"})
+                                                     "priority": str(Priority.URGENT)})
     page = lead.get(response.headers["Location"]).get_data(as_text=True)
     assert "Approve as written" not in page  # urgent items are never shared
     assert "May be hurt or abused" in page
@@ -110,7 +112,8 @@ def test_safeguarding_lead_handles_a_concern(app: Flask, client: FlaskClient,
     Child(client).send("values", "my dad hits me every night")
     lead = staff(app, "lead@example.org", Role.SAFEGUARDING_LEAD)
     item_url = lead.post("/staff/queues/next", data={"csrf_token": csrf(lead, "/staff/queues"),
-                                                     "priority": "2"}).headers["Location"]
+                                                     "priority": str(Priority.URGENT)}
+                         ).headers["Location"]
     response = lead.post(item_url + "/concern", data={"csrf_token": csrf(lead, item_url),
                                                       "note": "Disclosure of violence at home."})
     concern_url = response.headers["Location"]
@@ -137,8 +140,10 @@ def test_safeguarding_lead_handles_a_concern(app: Flask, client: FlaskClient,
         with pytest.raises(RecordIsAppendOnly):
             db.session.flush()
         db.session.rollback()
-        # The item is never published: it stays out of every child's view.
-        assert db.session.scalars(select(Submission.published_body)).one() is None
+        # The item is never published: it stays out of every child's view. Opening the
+        # concern was its outcome: kept from sharing, out of the urgent queue.
+        item = db.session.scalars(select(Submission)).one()
+        assert item.published_body is None and item.status == SubmissionStatus.SAFEGUARDED
 
 
 def test_bulk_approval_after_a_preview(app: Flask, client: FlaskClient,

@@ -32,6 +32,7 @@ from participation.moderation.services import (
 )
 from participation.plans.content import PlanContent
 from participation.plans.models import Plan
+from participation.screening.services import Priority
 
 RACES = 12
 
@@ -47,7 +48,7 @@ def claimed_item(reviewer_id: int, priority: int = 0) -> int:
     item = Submission(
         public_id=uuid.uuid4().hex, plan_id=db.session.scalar(select(Plan.id)), locale="en",
         body="My idea, maybe withdrawn", priority=priority, status=SubmissionStatus.PENDING,
-        screening={"urgent": priority == 2, "flags": []}, child_token_hash="c" * 64,
+        screening={"urgent": priority == Priority.URGENT, "flags": []}, child_token_hash="c" * 64,
         claimed_by_id=reviewer_id, claim_expires_at=utcnow() + timedelta(minutes=15),
     )
     db.session.add(item)
@@ -145,7 +146,7 @@ def test_one_reviewer_in_two_tabs_decides_once(app: Flask, demo_plan: PlanConten
 def test_two_leads_open_one_concern(app: Flask, demo_plan: PlanContent) -> None:
     with app.app_context():
         leads = [make_user(f"lead{n}@example.org", Role.SAFEGUARDING_LEAD) for n in range(2)]
-        item_id = claimed_item(leads[0], priority=2)
+        item_id = claimed_item(leads[0], priority=Priority.URGENT)
     opened: list[int] = []
 
     def opener(lead_id: int) -> Callable[[], str]:
@@ -168,7 +169,7 @@ def test_nothing_is_added_to_a_concern_after_it_is_closed(app: Flask,
         lead = make_user("lead@example.org", Role.SAFEGUARDING_LEAD)
     for _round in range(RACES // 2):
         with app.app_context():
-            item_id = claimed_item(lead, priority=2)
+            item_id = claimed_item(lead, priority=Priority.URGENT)
             concern_id = open_concern(db.session.get(Submission, item_id),  # type: ignore[arg-type]
                                       db.session.get(User, lead), "Seen.").id  # type: ignore[arg-type]
             db.session.commit()

@@ -27,6 +27,7 @@ from participation.moderation.services import (
 )
 from participation.plans.content import PlanContent
 from participation.plans.models import Plan
+from participation.screening.services import Priority
 
 PASSPHRASE = "a long and calm passphrase"
 
@@ -42,7 +43,7 @@ def make_items(count: int, priority: int = 0, text: str = "An idea") -> list[int
     items = [
         Submission(public_id=uuid.uuid4().hex, plan_id=plan_id, locale="en", body=f"{text} {n}",
                    priority=priority, status=SubmissionStatus.PENDING,
-                   screening={"urgent": priority == 2, "flags": []})
+                   screening={"urgent": priority == Priority.URGENT, "flags": []})
         for n in range(count)
     ]
     db.session.add_all(items)
@@ -92,7 +93,7 @@ def test_many_reviewers_claim_each_item_exactly_once(app: Flask, demo_plan: Plan
 def test_priority_then_age_and_urgent_only_for_leads(ctx: object) -> None:
     facilitator = make_user("fac@example.org", Role.FACILITATOR)
     lead = make_user("lead@example.org", Role.SAFEGUARDING_LEAD)
-    ordinary, personal, urgent = make_items(1, 0)[0], make_items(1, 1)[0], make_items(1, 2)[0]
+    ordinary, personal, urgent = make_items(1, 0)[0], make_items(1, 1)[0], make_items(1, Priority.URGENT)[0]
     assert claim_next(facilitator).id == personal
     assert claim_next(facilitator).id == ordinary
     assert claim_next(facilitator) is None  # the urgent item is not theirs to see
@@ -135,7 +136,7 @@ def test_reject_escalate_and_urgent_never_published(ctx: object) -> None:
     escalate_to_safeguarding(second, fac)
     db.session.commit()
     assert first.rejection_reason == "off_topic" and first.status == SubmissionStatus.REJECTED
-    assert second.priority == 2 and second.status == SubmissionStatus.PENDING
+    assert second.priority == Priority.ESCALATED and second.status == SubmissionStatus.PENDING
     escalated = claim_next(lead)
     assert escalated.id == second.id
     with pytest.raises(ReviewError, match="urgent_never_published"):
