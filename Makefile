@@ -36,7 +36,8 @@ update-strings: extract-strings
 		--ignore-obsolete --width 100
 
 compile-strings: install
-	$(BIN)/pybabel compile -d translations --statistics
+	@echo "==> Compiling the translations (fr, en, es)"
+	@$(BIN)/pybabel compile -d translations --statistics
 
 # The local demo signs staff in without a second factor (a banner on every staff page says
 # so). Production keeps STAFF_TOTP_REQUIRED on: create-user then prints an otpauth:// URI.
@@ -45,14 +46,22 @@ DEMO_ROLES := facilitator safeguarding_lead organiser admin
 
 ## Database: apply migrations, load (or update) the demo plan, create one demo account per role.
 db: install
-	$(BIN)/flask db upgrade
-	$(BIN)/flask load-plan $(PLAN)
+	@echo "==> Database: applying migrations to instance/participation.sqlite3"
+	@$(BIN)/flask db upgrade
+	@echo "==> Loading the demo plan from $(PLAN)"
+	@$(BIN)/flask load-plan $(PLAN)
+	@echo "==> Demo staff accounts (one per role)"
 	@for role in $(DEMO_ROLES); do \
 		echo "$(DEMO_PASSPHRASE)" | STAFF_TOTP_REQUIRED=0 $(BIN)/flask create-user \
 			"$$role@demo.invalid" --role "$$role" --if-missing || exit 1; \
 	done
 
-run: db compile-strings
+## Demo only: clearly fictional ideas so every part and every review queue shows something.
+demo: db
+	@echo "==> Fictional children's ideas for the demo"
+	@$(BIN)/flask seed-demo
+
+run: demo compile-strings
 	@echo ""
 	@echo "  Children's side:  http://$(HOST):$(PORT)/   (French, English, Spanish)"
 	@echo "  Staff side:       http://$(HOST):$(PORT)/staff/"

@@ -107,12 +107,13 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from participation.accounts.cli import commands as account_commands
     from participation.classrooms.cli import commands as classroom_commands
+    from participation.demo.cli import commands as demo_commands
     from participation.feedback.cli import commands as feedback_commands
     from participation.plans.cli import commands as plan_commands
     from participation.screening.cli import commands as screening_commands
 
     for command in (*plan_commands, *screening_commands, *feedback_commands, *account_commands,
-                    *classroom_commands):
+                    *classroom_commands, *demo_commands):
         app.cli.add_command(command)
 
 
