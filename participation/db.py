@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-import psycopg
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Dialect, Engine, Enum, MetaData, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -146,44 +145,38 @@ def long_statements() -> Iterator[None]:
         _LONG_STATEMENTS.reset(token)
 
 
-class BoundedWaitConnection(psycopg.Connection[Any]):
-    """A psycopg connection that gives up on a server that stops answering.
+@cache
+def bounded_connection_class() -> Any:
+    """psycopg's Connection, giving up on a server that stops answering.
 
     The server's statement timeout covers slow queries, but not a server (or a network path)
     that froze: the client would wait forever. After CLIENT_WAIT_SECONDS the connection is
-    closed, so SQLAlchemy sees a disconnect and never hands it out again.
+    closed, so SQLAlchemy sees a disconnect and never hands it out again. Built on first use:
+    an app on SQLite never imports psycopg.
     """
+    import psycopg
 
-    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
-        if timeout is None and not _LONG_STATEMENTS.get():
-            timeout = CLIENT_WAIT_SECONDS
-        try:
-            return super().wait(gen, interval, timeout)
-        except psycopg.errors._WaitTimeout:  # psycopg's own "no answer in time" signal
-            self.pgconn.finish()
-            raise psycopg.OperationalError("the database did not answer in time") from None
+    class BoundedWaitConnection(psycopg.Connection[Any]):
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            if timeout is None and not _LONG_STATEMENTS.get():
+                timeout = CLIENT_WAIT_SECONDS
+            try:
+                return super().wait(gen, interval, timeout)
+            except psycopg.errors._WaitTimeout:  # psycopg's own "no answer in time" signal
+                self.pgconn.finish()
+                raise psycopg.OperationalError("the database did not answer in time") from None
 
-
-@event.listens_for(Engine, "connect")
-def _sqlite_write_ahead_log(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite in write-ahead-log mode: readers never wait for a writer (a classroom reads while
-    others send), and a commit costs one fsync instead of three (still durable: synchronous
-    stays FULL). Needs a local disk, not a network share."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.close()
+    return BoundedWaitConnection
 
 
 @event.listens_for(Engine, "do_connect")
 def _bounded_postgres_connection(
     dialect: Dialect, conn_rec: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]
 ) -> Any:
-    """PostgreSQL connections are BoundedWaitConnection; other databases connect as usual."""
+    """PostgreSQL connections bound their waits; other databases connect as usual."""
     if dialect.name != "postgresql":
         return None
-    return BoundedWaitConnection.connect(*cargs, **cparams)
+    return bounded_connection_class().connect(*cargs, **cparams)
 
 
 def insert_unless_exists(model: Any, values: dict[str, Any], *, unique: list[str]) -> int | None:
