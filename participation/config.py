@@ -125,6 +125,8 @@ class Settings:
     )
     # The organisation's time zone: staff pages show times in it ("14:05, 3 minutes ago").
     ORG_TIMEZONE: str = "UTC"
+    # An open safeguarding concern with no new entry for this long is marked overdue.
+    CONCERN_FOLLOW_UP_HOURS: int = 24
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=dict)
     TESTING: bool = False
 
@@ -186,7 +188,7 @@ def load_settings(instance_path: str, overrides: dict[str, Any] | None = None) -
             values[name] = env[name]
     for name in ("SMTP_PORT", "URGENT_ACK_MINUTES", "ALERT_GROUP_MINUTES", "JOBS_WORKERS",
                  "JOBS_MAX_ATTEMPTS", "SMTP_TIMEOUT_SECONDS", "STAFF_SESSION_MAX_HOURS",
-                 "STAFF_TOTP_LOCK_MINUTES"):
+                 "STAFF_TOTP_LOCK_MINUTES", "CONCERN_FOLLOW_UP_HOURS"):
         if env.get(name):
             values[name] = int(env[name])
     if env.get("STAFF_TOTP_REQUIRED"):

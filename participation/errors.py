@@ -4,6 +4,11 @@ Every error a child can meet is a short, kind, translated page. A domain can ans
 failures better (feedback shows a child's own words back, ready to resend) by registering a
 responder; the factory's handlers ask the responders first.
 
+Staff have their own error pages, in the staff layout: a page under /staff/ never carries the
+children's layout, whose idle timer would send "I'm finished" and end the staff session. When
+the server failed (500, 503) the database may be what failed, so the staff page is rendered
+without asking it anything (who is signed in, the urgent badge).
+
 Logs: SQL parameters are hidden by the engine (``hide_parameters``), and PostgreSQL's DETAIL
 lines ("Failing row contains (...)", "Key (...)=(...)") are cut from every traceback, since
 they quote the row, which may be a child's words. A failure that repeats (a database outage
@@ -22,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, g, render_template, request
+from flask_login import AnonymousUserMixin
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -29,6 +35,7 @@ from werkzeug.exceptions import HTTPException, NotFound, SecurityError
 from werkzeug.wrappers import Response
 
 from participation.db import reset_session
+from participation.i18n import select_locale, text_direction
 
 # (error, status) -> a response, or None to let the next responder (or the plain page) answer.
 Responder = Callable[[Exception, int], Response | None]
@@ -107,16 +114,45 @@ def _respond(app: Flask, error: Exception, status: int) -> Response:
         if response is not None:
             return response
     g.error_page = True
-    template = "errors/404.html" if status == 404 else "errors/error.html"
-    if status == 429:
-        staff = request.path.startswith("/staff/")
-        template = "accounts/wait.html" if staff else "feedback/wait.html"
-    response = app.make_response((render_template(template, status=status), status))
+    if is_staff_path():
+        html = _staff_page(app, status)
+    else:
+        template = "errors/404.html" if status == 404 else "errors/error.html"
+        if status == 429:
+            template = "feedback/wait.html"
+        html = render_template(template, status=status)
+    response = app.make_response((html, status))
     if status == 503:
         response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     elif status == 429:
         response.headers["Retry-After"] = "60"
     return response
+
+
+def is_staff_path() -> bool:
+    """A request for a staff page (signed in or not): staff error pages answer it."""
+    return request.path == "/staff" or request.path.startswith("/staff/")
+
+
+def _staff_template(status: int) -> str:
+    if status == 429:
+        return "accounts/wait.html"  # only signing in is rate-limited on the staff side
+    if status in {403, 404}:
+        return f"errors/staff_{status}.html"
+    return "errors/staff_error.html"
+
+
+def _staff_page(app: Flask, status: int) -> str:
+    template = _staff_template(status)
+    if status < 500:
+        return render_template(template, status=status)
+    # No context processors (they read the signed-in person and the urgent badge from the
+    # database); the page shows no menu, only the way back.
+    code = select_locale()
+    return app.jinja_env.get_template(template).render(
+        status=status, current_user=AnonymousUserMixin(), current_locale=code,
+        text_dir=text_direction(code),
+    )
 
 
 def init_app(app: Flask) -> None:

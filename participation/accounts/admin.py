@@ -2,10 +2,15 @@
 
 One route and one form per action, each a single service call and a single commit. Changing
 roles, deactivating and resetting the second factor end every session of the account.
-The audit log can be read and filtered here; nothing in the app can edit or delete it.
+The audit log can be read here, a page at a time, filtered by action, person and dates (in the
+organisation's time zone); nothing in the app can edit or delete it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -20,7 +25,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from werkzeug.wrappers import Response
 
 from participation.accounts.forms import ConfirmForm, InviteForm, RolesForm
@@ -145,23 +150,92 @@ def reset_totp(user_id: int) -> tuple[str, int]:
     return render_template("admin/enrol.html", user=user, uri=totp_uri(user)), 200
 
 
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit page is narrowed to; dates are the organisation's calendar days."""
+
+    action: str = ""
+    actor: int | None = None
+    start: date | None = None
+    end: date | None = None
+
+    def conditions(self, zone: ZoneInfo) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.action:
+            found.append(AuditEvent.action.startswith(self.action, autoescape=True))
+        if self.actor:
+            found.append(AuditEvent.actor_id == self.actor)
+        if self.start:
+            found.append(AuditEvent.created_at >= _day_start(self.start, zone))
+        if self.end:
+            found.append(AuditEvent.created_at < _day_start(self.end + timedelta(days=1), zone))
+        return found
+
+    def query_args(self) -> dict[str, str]:
+        """The filter as URL parameters, for the "older" and "newer" links."""
+        args = {"action": self.action, "actor": str(self.actor or ""),
+                "from": self.start.isoformat() if self.start else "",
+                "to": self.end.isoformat() if self.end else ""}
+        return {key: value for key, value in args.items() if value}
+
+
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    """Midnight of ``day`` on the organisation's clocks, in UTC (as timestamps are stored)."""
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+def _date_arg(name: str) -> tuple[date | None, bool]:
+    """A yyyy-mm-dd parameter: (the date or None, whether it was given but unreadable)."""
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None, False
+    try:
+        return date.fromisoformat(value), False
+    except ValueError:
+        return None, True
+
+
+def audit_filter() -> tuple[AuditFilter, bool]:
+    """The filter from the page's parameters, and whether a date could not be read."""
+    action = request.args.get("action", "").strip()[:64]
+    if has_forbidden_characters(action):
+        action = ""  # no action name has one (and PostgreSQL refuses NUL)
+    start, bad_start = _date_arg("from")
+    end, bad_end = _date_arg("to")
+    return AuditFilter(action, request.args.get("actor", type=int), start, end), (
+        bad_start or bad_end)
+
+
+def audit_page(where: list[ColumnElement[bool]], *, before: int | None, after: int | None,
+               size: int = AUDIT_PAGE_SIZE) -> tuple[list[AuditEvent], bool, bool]:
+    """One page of events, newest first, by keyset on the id (no OFFSET: every page costs the
+    same however deep). Returns the events and whether older and newer pages exist."""
+    if after is not None:
+        newer = db.session.scalars(select(AuditEvent).where(*where, AuditEvent.id > after)
+                                   .order_by(AuditEvent.id).limit(size + 1)).all()
+        if len(newer) > size:  # a full page of newer events, and more after it
+            return list(reversed(newer[:size])), True, True
+        before = None  # fewer than a page left: the newest page, full
+    query = select(AuditEvent).where(*where).order_by(AuditEvent.id.desc()).limit(size + 1)
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    events = list(db.session.scalars(query).all())
+    return events[:size], len(events) > size, before is not None
+
+
 @bp.get("/audit")
 @staff_required(Role.ADMIN)
 def audit() -> str:
-    """The audit log, newest first, filtered by action and by person."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE_SIZE)
-    action = request.args.get("action", "").strip()
-    if has_forbidden_characters(action):
-        action = ""  # no action name has one (and PostgreSQL refuses NUL)
-    actor = request.args.get("actor", type=int)
-    if action:
-        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
-    if actor:
-        query = query.where(AuditEvent.actor_id == actor)
-    events = db.session.scalars(query).all()
+    """The audit log, newest first, a page at a time, filtered by action, person and dates."""
+    chosen, bad_date = audit_filter()
+    zone = ZoneInfo(current_app.config["ORG_TIMEZONE"])
+    events, older, newer = audit_page(
+        chosen.conditions(zone), before=request.args.get("before", type=int),
+        after=request.args.get("after", type=int))
     people = dict(db.session.execute(select(User.id, User.email)).all())
-    return render_template("admin/audit.html", events=events, people=people, action=action,
-                           actor=actor)
+    return render_template("admin/audit.html", events=events, people=people, chosen=chosen,
+                           bad_date=bad_date, older=older, newer=newer,
+                           links=chosen.query_args(), page_size=AUDIT_PAGE_SIZE)
 
 
 def account_error(code: str) -> str:

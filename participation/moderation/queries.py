@@ -1,4 +1,5 @@
-"""Read models for the review pages: queue summaries and a submission's text split by flags."""
+"""Read models for the review pages: queue summaries, a submission's text split by flags and
+its place in the plan, and the list of safeguarding concerns."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from sqlalchemy import ScalarSelect, func, select
 
 from participation.accounts.models import User
 from participation.db import db, utcnow
-from participation.feedback.models import Submission, SubmissionStatus
+from participation.feedback.models import RejectionReason, Submission, SubmissionStatus
+from participation.moderation.models import Concern, ConcernEntry, EntryKind
 from participation.moderation.services import reviewable_priorities
+from participation.plans.queries import SectionView, get_plan_view
+from participation.screening.rules import INSULT, PERSONAL_INFO, URGENT_CATEGORIES
 from participation.screening.services import Priority
 
 QUEUE_NAMES = {Priority.URGENT: "urgent", Priority.ESCALATED: "escalated",
@@ -108,3 +112,123 @@ def flagged_segments(submission: Submission) -> list[Segment]:
     if position < len(body):
         segments.append(Segment(body[position:], None))
     return segments
+
+
+def flags_of(submission: Submission) -> list[str]:
+    """The screening flag categories of an item, in order of first appearance."""
+    flags: list[str] = (submission.screening or {}).get("flags") or []
+    return flags
+
+
+def is_flagged(submission: Submission) -> bool:
+    """Screening found something (personal details, insults, harm): the reviewer is offered the
+    edited version first, never "approve as written"."""
+    return bool(flags_of(submission))
+
+
+def proposed_reason(submission: Submission) -> RejectionReason:
+    """The reason a reviewer most likely gives if they do not share this idea.
+
+    Insults first: personal details can be edited out, unkind words usually cannot.
+    """
+    flags = flags_of(submission)
+    if INSULT in flags:
+        return RejectionReason.UNKIND
+    if PERSONAL_INFO in flags:
+        return RejectionReason.PERSONAL_DETAILS
+    return RejectionReason.OFF_TOPIC
+
+
+@dataclass(frozen=True)
+class IdeaPlace:
+    """Which part of the plan an idea is about, as the child read it (in the idea's language)."""
+
+    part: SectionView | None  # None: "something missing?" or a part no longer in the plan
+    missing: bool  # sent with "something missing?", not about one part
+
+
+def place_of(submission: Submission) -> IdeaPlace:
+    """The part an idea was written under, from the plan children read in its language."""
+    if submission.section_id is None:
+        return IdeaPlace(None, True)
+    plan = get_plan_view(submission.locale)
+    part = plan.section_by_id(submission.section_id) if plan is not None else None
+    return IdeaPlace(part, False)
+
+
+SCREENING_FAILED = "screening_failed"  # stored when screening broke: urgent, read with care
+
+
+@dataclass(frozen=True)
+class ConcernRow:
+    """One line of the concerns list: no child's words, only what a lead needs to triage."""
+
+    id: int
+    category: str | None  # the item's first urgent flag; None when a reviewer escalated it
+    locale: str
+    opened_at: datetime
+    closed_at: datetime | None
+    last_kind: EntryKind | None
+    last_at: datetime  # the last entry (or the opening, when there is none)
+    last_by: str | None  # who wrote the last entry
+    overdue: bool  # open, and nothing added for the follow-up time
+
+    @property
+    def escalated(self) -> bool:
+        return self.category is None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+def concern_category(screening: dict[str, Any] | None, escalated: bool) -> str | None:
+    """What a concern is about: None when a reviewer escalated the item, else its first urgent
+    flag category (screening failures included)."""
+    if escalated:
+        return None
+    flags = (screening or {}).get("flags") or []
+    return next((flag for flag in flags if flag in URGENT_CATEGORIES or flag == SCREENING_FAILED),
+                SCREENING_FAILED if (screening or {}).get("urgent") else None)
+
+
+CLOSED_SHOWN = 100
+
+
+def concern_rows(follow_up: timedelta, now: datetime | None = None) -> list[ConcernRow]:
+    """Open concerns (overdue ones first, the longest untouched first), then the most recently
+    closed ones. Two queries whatever the number of concerns."""
+    now = now or utcnow()
+    last_entry = (
+        select(ConcernEntry.concern_id, func.max(ConcernEntry.id).label("last_id"))
+        .group_by(ConcernEntry.concern_id)
+        .subquery()
+    )
+    base = (
+        select(Concern.id, Concern.opened_at, Concern.closed_at, Submission.locale,
+               Submission.screening, Submission.escalated_at, ConcernEntry.kind,
+               ConcernEntry.created_at, User.email)
+        .join(Submission, Submission.id == Concern.submission_id)
+        .outerjoin(last_entry, last_entry.c.concern_id == Concern.id)
+        .outerjoin(ConcernEntry, ConcernEntry.id == last_entry.c.last_id)
+        .outerjoin(User, User.id == ConcernEntry.author_id)
+    )
+    found = list(db.session.execute(base.where(Concern.closed_at.is_(None))).all())
+    found += db.session.execute(
+        base.where(Concern.closed_at.is_not(None))
+        .order_by(Concern.closed_at.desc(), Concern.id.desc())
+        .limit(CLOSED_SHOWN)
+    ).all()
+    rows = []
+    for (concern_id, opened_at, closed_at, locale, screening, escalated_at, kind, entry_at,
+         author) in found:
+        last_at = entry_at or opened_at
+        rows.append(ConcernRow(
+            id=concern_id, category=concern_category(screening, escalated_at is not None),
+            locale=locale, opened_at=opened_at, closed_at=closed_at, last_kind=kind,
+            last_at=last_at, last_by=author,
+            overdue=closed_at is None and now - last_at > follow_up,
+        ))
+    open_rows = sorted((row for row in rows if row.is_open),
+                       key=lambda row: (not row.overdue, row.last_at, row.id))
+    return open_rows + [row for row in rows if not row.is_open]

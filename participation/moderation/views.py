@@ -1,7 +1,17 @@
-"""Review pages: the queues, "review next", and one item with its decisions."""
+"""Review pages: the queues, "review next", one item with its decisions, and concerns.
+
+One route and one form per action, one service call and one commit per request. Every decision
+can be saved alone (back to the queues) or with "Save and next", which claims the next item of
+the same queue in the same transaction and opens it: reviewers work in a straight line.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from babel import Locale
 from flask import (
     Blueprint,
     Flask,
@@ -10,9 +20,9 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,11 +30,35 @@ from werkzeug.wrappers import Response
 
 from participation.accounts.models import Role
 from participation.auth import staff_required
-from participation.db import db
-from participation.feedback.models import RejectionReason, Submission
+from participation.db import db, utcnow
+from participation.feedback.models import RejectionReason, Submission, SubmissionStatus
 from participation.feedback.services import FeedbackError
+from participation.forms import Form
+from participation.moderation.forms import (
+    ENTRY_LABELS,
+    REASON_LABELS,
+    ApproveEditedForm,
+    ApproveForm,
+    BulkForm,
+    CloseConcernForm,
+    ConcernForm,
+    DecisionForm,
+    EntryForm,
+    EscalateForm,
+    KeepForm,
+    NextForm,
+    RejectForm,
+    SendBackForm,
+)
 from participation.moderation.models import Concern, EntryKind
-from participation.moderation.queries import flagged_segments, queue_summaries
+from participation.moderation.queries import (
+    concern_rows,
+    flagged_segments,
+    is_flagged,
+    place_of,
+    proposed_reason,
+    queue_summaries,
+)
 from participation.moderation.services import (
     ReviewError,
     add_concern_entry,
@@ -48,6 +82,8 @@ from participation.screening.services import Priority
 
 bp = Blueprint("moderation", __name__, url_prefix="/staff")
 REVIEWERS = (Role.FACILITATOR, Role.SAFEGUARDING_LEAD, Role.ADMIN)
+LEADS = (Role.SAFEGUARDING_LEAD, Role.ADMIN)
+Page = Response | tuple[str, int]
 
 
 @bp.get("/queues")
@@ -55,20 +91,38 @@ REVIEWERS = (Role.FACILITATOR, Role.SAFEGUARDING_LEAD, Role.ADMIN)
 def queues() -> str:
     """What waits in each queue this person may open, oldest first, overdue items marked."""
     summaries = queue_summaries(current_user, current_app.config["REVIEW_TARGET_MINUTES"])
-    return render_template("moderation/queues.html", summaries=summaries)
+    return render_template("moderation/queues.html", summaries=summaries,
+                           next_form=NextForm(formdata=None))
 
 
 @bp.post("/queues/next")
 @staff_required(*REVIEWERS)
 def review_next() -> Response:
     """Claim the next item (so no one else gets it) and open it."""
-    priority = request.form.get("priority", type=int)
-    item = claim_next(current_user, priority=priority)
+    form = NextForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _open_next(form.priority.data)
+
+
+def _open_next(priority: int | None) -> Response:
+    """Claim the next item of a queue, commit (the request's only commit) and open it; back
+    to the queues with a notice when nothing is left."""
+    following = claim_next(current_user, priority=priority)
     db.session.commit()
-    if item is None:
+    if following is None:
         flash("empty", "queue")
         return redirect(url_for("moderation.queues"))
-    return redirect(url_for("moderation.item", public_id=item.public_id))
+    return redirect(url_for("moderation.item", public_id=following.public_id))
+
+
+def _saved(lane: int, then_next: bool) -> Response:
+    """After a decision: the queues ("Save"), or the next item of the same queue."""
+    flash("saved", "decision")
+    if then_next:
+        return _open_next(lane)
+    db.session.commit()
+    return redirect(url_for("moderation.queues"))
 
 
 def _item_or_404(public_id: str) -> Submission:
@@ -83,114 +137,134 @@ def _item_or_404(public_id: str) -> Submission:
 
 @bp.get("/items/<public_id>")
 @staff_required(*REVIEWERS)
-def item(public_id: str) -> str:
-    """One child's idea with its flags highlighted, the suggested redaction and the decisions."""
+def item(public_id: str) -> Page:
+    """One child's idea in its context, with its flags highlighted and the decisions."""
     return _item_page(_item_or_404(public_id))
 
 
-@bp.post("/items/<public_id>/decision")
-@staff_required(*REVIEWERS)
-def decide(public_id: str) -> Response | tuple[str, int]:
-    """Approve (as is or edited), reject with a reason, or escalate to safeguarding."""
-    submission = _item_or_404(public_id)
-    action = request.form.get("action")
+def _decide(submission: Submission, form: DecisionForm, name: str,
+            decision: Callable[[], object]) -> Page:
+    """Validate the form, call the one service, then save (and go on to the next item)."""
+    lane = submission.priority
+    if not form.validate_on_submit():
+        return _item_page(submission, posted={name: form}, status=422)
     try:
-        if action == "approve":
-            approve_submission(submission, current_user)
-        elif action == "approve_edited":
-            approve_submission(submission, current_user,
-                               published_text=request.form.get("published_text", ""))
-        elif action == "reject":
-            reason = request.form.get("reason", "")
-            if reason not in {r.value for r in RejectionReason}:
-                raise ReviewError("bad_reason")
-            reject_submission(submission, current_user, RejectionReason(reason))
-        elif action == "escalate":
-            escalate_to_safeguarding(submission, current_user,
-                                     note=request.form.get("escalation_note", ""))
-        else:
-            raise ReviewError("bad_action")
-        db.session.commit()
+        decision()
     except (ReviewError, FeedbackError) as error:
         db.session.rollback()
-        return _item_page(submission, error.code), 409
-    flash(action, "decision")
-    return redirect(url_for("moderation.queues"))
+        return _item_page(submission, error=error.code, posted={name: form}, status=409)
+    return _saved(lane, bool(form.then_next.data))
 
 
-LEADS = (Role.SAFEGUARDING_LEAD, Role.ADMIN)
+@bp.post("/items/<public_id>/approve")
+@staff_required(*REVIEWERS)
+def approve(public_id: str) -> Page:
+    """Share the idea exactly as the child wrote it."""
+    submission = _item_or_404(public_id)
+    return _decide(submission, ApproveForm(), "approve",
+                   lambda: approve_submission(submission, current_user))
+
+
+@bp.post("/items/<public_id>/approve-edited")
+@staff_required(*REVIEWERS)
+def approve_edited(public_id: str) -> Page:
+    """Share an edited version (personal details removed); the original stays restricted."""
+    submission = _item_or_404(public_id)
+    form = ApproveEditedForm()
+    return _decide(submission, form, "approve_edited", lambda: approve_submission(
+        submission, current_user, published_text=form.published_text.data))
+
+
+@bp.post("/items/<public_id>/reject")
+@staff_required(*REVIEWERS)
+def reject(public_id: str) -> Page:
+    """Do not share; the child reads the kind sentence that goes with the reason."""
+    submission = _item_or_404(public_id)
+    form = RejectForm()
+    return _decide(submission, form, "reject", lambda: reject_submission(
+        submission, current_user, form.rejection_reason))
+
+
+@bp.post("/items/<public_id>/escalate")
+@staff_required(*REVIEWERS)
+def escalate(public_id: str) -> Page:
+    """Not sure: hand the item to the safeguarding leads' escalated lane, with a note."""
+    submission = _item_or_404(public_id)
+    form = EscalateForm()
+    return _decide(submission, form, "escalate", lambda: escalate_to_safeguarding(
+        submission, current_user, note=form.escalation_note.data or ""))
+
+
+@bp.post("/items/<public_id>/keep")
+@staff_required(*LEADS)
+def keep(public_id: str) -> Page:
+    """Not shared, without a concern: the child reads that a helping adult has read it."""
+    submission = _item_or_404(public_id)
+    return _decide(submission, KeepForm(), "keep",
+                   lambda: keep_from_sharing(submission, current_user))
+
+
+@bp.post("/items/<public_id>/return")
+@staff_required(*LEADS)
+def send_back(public_id: str) -> Page:
+    """No concern (not a disclosure, or fine to review as usual): back to the ordinary review,
+    with the lead's reason in the audit log."""
+    submission = _item_or_404(public_id)
+    form = SendBackForm()
+    return _decide(submission, form, "send_back", lambda: return_to_review(
+        submission, current_user, form.reason_text.data or ""))
+
+
+@bp.post("/items/<public_id>/concern")
+@staff_required(*LEADS)
+def start_concern(public_id: str) -> Page:
+    """Open the safeguarding record for an urgent or escalated item (this resolves the item);
+    then the concern, or the next item of the same lane."""
+    submission = _item_or_404(public_id)
+    form = ConcernForm()
+    lane = submission.priority
+    if not form.validate_on_submit():
+        return _item_page(submission, posted={"concern": form}, status=422)
+    try:
+        concern = open_concern(submission, current_user, form.note.data or "")
+    except ReviewError as error:
+        db.session.rollback()
+        return _item_page(submission, error=error.code, posted={"concern": form}, status=409)
+    if form.then_next.data and lane in (Priority.URGENT, Priority.ESCALATED):
+        flash(str(concern.id), "concern-opened")
+        return _open_next(lane)
+    db.session.commit()
+    return redirect(url_for("moderation.concern", concern_id=concern.id))
 
 
 @bp.get("/bulk")
 @staff_required(*REVIEWERS)
 def bulk_preview() -> str:
     """Ordinary ideas with no flag at all, to read through and approve together."""
-    return render_template("moderation/bulk.html", items=bulk_candidates(current_user))
+    return render_template("moderation/bulk.html", items=bulk_candidates(current_user),
+                           form=BulkForm(formdata=None))
 
 
 @bp.post("/bulk")
 @staff_required(*REVIEWERS)
 def bulk() -> Response:
     """Approve exactly the items that were previewed (and are still unflagged and free)."""
-    count = bulk_approve(current_user, request.form.getlist("item"))
+    form = BulkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    count = bulk_approve(current_user, list(form.item.data or []))
     db.session.commit()
     flash(str(count), "bulk")
-    return redirect(url_for("moderation.queues"))
-
-
-@bp.post("/items/<public_id>/concern")
-@staff_required(*LEADS)
-def start_concern(public_id: str) -> Response | tuple[str, int]:
-    """Open the safeguarding record for an urgent item."""
-    submission = _item_or_404(public_id)
-    try:
-        concern = open_concern(submission, current_user, request.form.get("note", ""))
-        db.session.commit()
-    except ReviewError as error:
-        db.session.rollback()
-        return _item_page(submission, error.code), 409
-    return redirect(url_for("moderation.concern", concern_id=concern.id))
-
-
-@bp.post("/items/<public_id>/keep")
-@staff_required(*LEADS)
-def keep(public_id: str) -> Response | tuple[str, int]:
-    """Not shared, without a concern: the child reads that a helping adult has read it."""
-    submission = _item_or_404(public_id)
-    try:
-        keep_from_sharing(submission, current_user)
-        db.session.commit()
-    except ReviewError as error:
-        db.session.rollback()
-        return _item_page(submission, error.code), 409
-    flash("kept", "decision")
-    return redirect(url_for("moderation.queues"))
-
-
-@bp.post("/items/<public_id>/return")
-@staff_required(*LEADS)
-def send_back(public_id: str) -> Response | tuple[str, int]:
-    """No concern (not a disclosure, or fine to review as usual): back to the ordinary review,
-    with the lead's reason in the audit log."""
-    submission = _item_or_404(public_id)
-    try:
-        return_to_review(submission, current_user, request.form.get("reason_text", ""))
-        db.session.commit()
-    except ReviewError as error:
-        db.session.rollback()
-        return _item_page(submission, error.code), 409
-    flash("returned", "decision")
     return redirect(url_for("moderation.queues"))
 
 
 @bp.get("/concerns")
 @staff_required(*LEADS)
 def concerns() -> str:
-    """Open concerns first, then closed ones; no child's words on this list."""
-    rows = db.session.scalars(
-        select(Concern).order_by(Concern.closed_at.is_not(None), Concern.opened_at.desc())
-    ).all()
-    return render_template("moderation/concerns.html", concerns=rows)
+    """Open concerns first, overdue ones on top; no child's words on this list."""
+    follow_up = timedelta(hours=current_app.config["CONCERN_FOLLOW_UP_HOURS"])
+    return render_template("moderation/concerns.html", rows=concern_rows(follow_up),
+                           follow_up_hours=current_app.config["CONCERN_FOLLOW_UP_HOURS"])
 
 
 def _concern_or_404(concern_id: int) -> Concern:
@@ -209,23 +283,18 @@ def concern(concern_id: int) -> str:
     db.session.commit()
     submission = db.session.get(Submission, record.submission_id)
     return render_template("moderation/concern.html", concern=record, item=submission,
-                           kinds=[k for k in EntryKind if k is not EntryKind.CLOSED])
+                           place=place_of(submission) if submission else None,
+                           entry_form=EntryForm(formdata=None),
+                           close_form=CloseConcernForm(formdata=None))
 
 
-@bp.post("/concerns/<int:concern_id>/entries")
-@staff_required(*LEADS)
-def concern_entry(concern_id: int) -> Response:
-    """Append a note, a referral or an action; or close with the outcome."""
+def _concern_change(concern_id: int, form: Form, change: Callable[[Concern], object]) -> Response:
+    """Append to a concern (or close it), then back to the record (whose reading is logged)."""
     record = _concern_or_404(concern_id)
-    kind = request.form.get("kind", "")
-    text = request.form.get("text", "")
     try:
-        if kind == "close":
-            close_concern(record, current_user, text)
-        elif kind in {k.value for k in EntryKind} and kind != EntryKind.CLOSED:
-            add_concern_entry(record, current_user, EntryKind(kind), text)
-        else:
-            raise ReviewError("bad_action")
+        if not form.validate_on_submit():
+            raise ReviewError("empty")
+        change(record)
         db.session.commit()
         flash("saved", "concern")
     except ReviewError as error:
@@ -234,24 +303,128 @@ def concern_entry(concern_id: int) -> Response:
     return redirect(url_for("moderation.concern", concern_id=concern_id))
 
 
-def _item_page(submission: Submission, error: str | None = None) -> str:
-    # Once a redacted version is shared, the child's original words are for leads only.
+@bp.post("/concerns/<int:concern_id>/entries")
+@staff_required(*LEADS)
+def concern_entry(concern_id: int) -> Response:
+    """Append a note, a referral or an action taken."""
+    form = EntryForm()
+    return _concern_change(concern_id, form, lambda record: add_concern_entry(
+        record, current_user, form.entry_kind, form.text.data or ""))
+
+
+@bp.post("/concerns/<int:concern_id>/close")
+@staff_required(*LEADS)
+def concern_close(concern_id: int) -> Response:
+    """Close the concern with its outcome (nothing can be added after)."""
+    form = CloseConcernForm()
+    return _concern_change(concern_id, form, lambda record: close_concern(
+        record, current_user, form.outcome.data or ""))
+
+
+@dataclass(frozen=True)
+class ItemActions:
+    """What the item page offers this person, from the named rules (never decided in the
+    template)."""
+
+    review: bool  # the ordinary decisions: the item is pending, ordinary and claimed by them
+    unclaimed: bool  # pending and ordinary, but not (or no longer) theirs
+    lead: bool  # a lead's decisions on a pending item of a lead's lane
+    concern_later: bool  # kept from sharing without a concern: a lead may still open one
+    flagged: bool  # screening found something: the edited version comes first
+    shows_original: bool  # the child's own words (once an edited version is shared: leads)
+
+
+def item_actions(submission: Submission) -> ItemActions:
+    pending = submission.status == SubmissionStatus.PENDING
+    lead_lane = in_lead_lane(submission)
+    leads = can_handle_concerns(current_user)
+    expiry = submission.claim_expires_at
+    holds = (submission.claimed_by_id == current_user.id and expiry is not None
+             and expiry >= utcnow())
     shared = submission.published_body
     redacted = shared is not None and shared != submission.body
-    shows_original = not redacted or can_handle_concerns(current_user)
-    return render_template(
-        "moderation/item.html", item=submission, shows_original=shows_original,
-        segments=flagged_segments(submission) if shows_original else [],
-        reasons=list(RejectionReason), holds_claim=submission.claimed_by_id == current_user.id,
-        can_open_concern=can_handle_concerns(current_user), error=error,
-        lead_lane=in_lead_lane(submission), concern=concern_of(submission),
+    return ItemActions(
+        review=pending and not lead_lane and holds,
+        unclaimed=pending and not lead_lane and not holds,
+        lead=pending and lead_lane and leads,
+        concern_later=(submission.status == SubmissionStatus.SAFEGUARDED and leads
+                       and concern_of(submission) is None),
+        flagged=is_flagged(submission),
+        shows_original=not redacted or leads,
     )
+
+
+def outcome_text(submission: Submission) -> str | None:
+    """What became of a decided item, in a sentence (None while it waits)."""
+    status = submission.status
+    if status == SubmissionStatus.APPROVED:
+        if submission.published_body != submission.body:
+            return str(_("Shared with other children in an edited version."))
+        return str(_("Shared with other children as written."))
+    if status == SubmissionStatus.REJECTED:
+        reason = submission.rejection_reason
+        return str(_("Not shared: %(reason)s.", reason=reason_label(reason) if reason else "?"))
+    if status == SubmissionStatus.SAFEGUARDED:
+        return str(_("Kept from sharing by a safeguarding lead: the child reads that a helping "
+                     "adult has read it."))
+    if status == SubmissionStatus.WITHDRAWN:
+        return str(_("Withdrawn by the child."))
+    return None
+
+
+def item_shortcuts(actions: ItemActions) -> dict[str, str]:
+    """The keys the item page offers (and its hint line lists): only keys that exist."""
+    keys: dict[str, str] = {}
+    if actions.review:
+        keys["a"] = (_("approve the edited version and open the next") if actions.flagged
+                     else _("approve as written and open the next"))
+        keys["e"] = _("edit the version to share")
+        keys["r"] = _("reason if not shared")
+        keys["s"] = _("note for the safeguarding lead")
+    if actions.lead:
+        keys["c"] = _("concern note")
+        keys["b"] = _("why it is not a concern")
+    keys["n"] = _("back to the queues")
+    return keys
+
+
+def _item_page(submission: Submission, *, error: str | None = None,
+               posted: dict[str, DecisionForm] | None = None, status: int = 200
+               ) -> tuple[str, int]:
+    actions = item_actions(submission)
+    forms: dict[str, DecisionForm] = {
+        "approve": ApproveForm(formdata=None),
+        "approve_edited": ApproveEditedForm(formdata=None, data={
+            "published_text": submission.suggested_redaction or submission.body or ""}),
+        "reject": RejectForm(formdata=None, data={"reason": proposed_reason(submission).value}),
+        "escalate": EscalateForm(formdata=None),
+        "concern": ConcernForm(formdata=None),
+        "keep": KeepForm(formdata=None),
+        "send_back": SendBackForm(formdata=None),
+        **(posted or {}),
+    }
+    return render_template(
+        "moderation/item.html", item=submission, actions=actions, forms=forms,
+        segments=flagged_segments(submission) if actions.shows_original else [],
+        place=place_of(submission), concern=concern_of(submission), error=error,
+        shortcuts=item_shortcuts(actions), outcome=outcome_text(submission),
+    ), status
 
 
 def queue_label(priority: int) -> str:
     return str({
         Priority.URGENT: _("Urgent"), Priority.ESCALATED: _("Escalated"),
         Priority.PERSONAL: _("Personal details"), Priority.ORDINARY: _("Ordinary"),
+    }[Priority(priority)])
+
+
+def queue_description(priority: int) -> str:
+    """What a queue holds, in a few words (the staff home and the queues page)."""
+    return str({
+        Priority.URGENT: _("A child may be unsafe"),
+        Priority.ESCALATED: _("A reviewer was not sure"),
+        Priority.PERSONAL: _("Details to hide before sharing"),
+        Priority.ORDINARY: _("Nothing found by screening"),
     }[Priority(priority)])
 
 
@@ -273,14 +446,13 @@ def flag_label(category: str) -> str:
     return str(labels.get(category, category))
 
 
+def concern_category_label(category: str | None) -> str:
+    """A concern's category on the list: a flag, or a reviewer's escalation."""
+    return flag_label(category) if category else _("Escalated by a reviewer")
+
+
 def reason_label(code: str) -> str:
-    return str({
-        "personal_details": _("It shows who the child is"),
-        "off_topic": _("Not about the plan"),
-        "unkind": _("Unkind to others"),
-        "repeated": _("Already shared by someone else"),
-        "not_understood": _("Cannot be understood"),
-    }[code])
+    return str(REASON_LABELS[RejectionReason(code)])
 
 
 def review_error(code: str) -> str:
@@ -288,7 +460,7 @@ def review_error(code: str) -> str:
         "not_claimed": _("Your claim on this item ended or someone else holds it."),
         "already_decided": _("Someone already decided on this item."),
         "urgent_never_published": _("Urgent items are never shared."),
-        "empty": _("The edited text is empty."),
+        "empty": _("The text is empty."),
         "too_long": _("The edited text is too long."),
         "not_urgent": _("Only urgent or escalated items become concerns."),
         "concern_closed": _("This concern is closed."),
@@ -302,12 +474,13 @@ def review_error(code: str) -> str:
 
 
 def entry_label(kind: str) -> str:
-    return str({
-        "note": _("Note"),
-        "referral": _("Referral made"),
-        "action": _("Action taken"),
-        "closed": _("Closed, outcome"),
-    }[kind])
+    return str(ENTRY_LABELS[EntryKind(kind)])
+
+
+def language_name(code: str) -> str:
+    """A language's name in the reader's language ("French", "français")."""
+    name = Locale.parse(code).get_display_name(str(get_locale())) or code
+    return name[:1].upper() + name[1:]
 
 
 def init_app(app: Flask) -> None:
@@ -316,7 +489,7 @@ def init_app(app: Flask) -> None:
     init_alerts(app)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(
-        entry_label=entry_label,
-        queue_label=queue_label, flag_label=flag_label, reason_label=reason_label,
-        review_error=review_error,
+        entry_label=entry_label, queue_label=queue_label, queue_description=queue_description,
+        flag_label=flag_label, reason_label=reason_label, review_error=review_error,
+        concern_category_label=concern_category_label, language_name=language_name,
     )

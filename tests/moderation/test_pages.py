@@ -15,10 +15,10 @@ from participation.db import db
 from participation.feedback.models import Submission, SubmissionStatus
 from participation.plans.content import PlanContent
 from participation.screening.services import Priority
+from tests.conftest import CSRF_RE
 from tests.feedback.helpers import Child
 
 PASSPHRASE = "a long and calm passphrase"
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(autouse=True)
@@ -57,9 +57,8 @@ def test_facilitator_reviews_and_the_child_sees_it(app: Flask, client: FlaskClie
     page = fac.get(item_url).get_data(as_text=True)
     assert '<mark class="flag flag-personal_info">Sam</mark>' in page
     assert "My name is [hidden] and I want more parks" in page  # the suggested redaction
-    response = fac.post(item_url + "/decision", data={
-        "csrf_token": csrf(fac, item_url), "action": "approve_edited",
-        "published_text": "I want more parks near school."})
+    response = fac.post(item_url + "/approve-edited", data={
+        "csrf_token": csrf(fac, item_url), "published_text": "I want more parks near school."})
     assert response.status_code == 302
 
     child.open_part("vision")
@@ -88,8 +87,8 @@ def test_rejection_gives_the_child_a_kind_reason(app: Flask, client: FlaskClient
     fac = staff(app, "fac@example.org", Role.FACILITATOR)
     item_url = fac.post("/staff/queues/next", data={"csrf_token": csrf(fac, "/staff/queues")}
                         ).headers["Location"]
-    fac.post(item_url + "/decision", data={"csrf_token": csrf(fac, item_url), "action": "reject",
-                                           "reason": "off_topic"})
+    fac.post(item_url + "/reject", data={"csrf_token": csrf(fac, item_url),
+                                         "reason": "off_topic"})
     with app.app_context():
         assert db.session.scalars(select(Submission.status)).one() == SubmissionStatus.REJECTED
     child.get("/en/my-ideas")
@@ -119,10 +118,11 @@ def test_safeguarding_lead_handles_a_concern(app: Flask, client: FlaskClient,
     concern_url = response.headers["Location"]
     page = lead.get(concern_url).get_data(as_text=True)
     assert "my dad hits me every night" in page and "Disclosure of violence at home." in page
-    for kind, text in (("referral", "Referred to children's services, ref 123."),
-                       ("close", "Family supported; child safe.")):
-        lead.post(concern_url + "/entries", data={"csrf_token": csrf(lead, concern_url),
-                                                  "kind": kind, "text": text})
+    lead.post(concern_url + "/entries", data={
+        "csrf_token": csrf(lead, concern_url), "kind": "referral",
+        "text": "Referred to children's services, ref 123."})
+    lead.post(concern_url + "/close", data={"csrf_token": csrf(lead, concern_url),
+                                            "outcome": "Family supported; child safe."})
     page = lead.get(concern_url).get_data(as_text=True)
     assert "Referral made" in page and "Closed" in page and "Add to the record" not in page
 
@@ -172,13 +172,13 @@ def test_escalation_note_and_original_words_stay_with_leads(
     fac = staff(app, "fac@example.org", Role.FACILITATOR)
     first = fac.post("/staff/queues/next", data={"csrf_token": csrf(fac, "/staff/queues"),
                                                  "priority": "1"}).headers["Location"]
-    fac.post(first + "/decision", data={"csrf_token": csrf(fac, first), "action": "approve_edited",
-                                        "published_text": "I want parks."})
+    fac.post(first + "/approve-edited", data={"csrf_token": csrf(fac, first),
+                                              "published_text": "I want parks."})
     page = fac.get(first).get_data(as_text=True)
     assert "Sam" not in page and "I want parks." in page  # the original is for leads only
     second = fac.post("/staff/queues/next", data={"csrf_token": csrf(fac, "/staff/queues"),
                                                   "priority": "0"}).headers["Location"]
-    fac.post(second + "/decision", data={"csrf_token": csrf(fac, second), "action": "escalate",
+    fac.post(second + "/escalate", data={"csrf_token": csrf(fac, second),
                                          "escalation_note": "Sounds frightened, please check."})
     assert fac.get(second).status_code == 404  # now urgent: out of the facilitator's reach
     lead = staff(app, "lead@example.org", Role.SAFEGUARDING_LEAD)
