@@ -1,4 +1,5 @@
-"""Kind answers when sending an idea goes wrong: too fast, an expired page, a database outage.
+"""Kind answers when sending an idea goes wrong: too fast, an expired page, a database outage;
+and when checking an idea code does (too many wrong codes, an expired page).
 
 Whatever happens, a child who pressed "Send" sees their own words again, with the same
 idempotency key, so pressing Send again can never store the idea twice. This is a responder
@@ -19,7 +20,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from participation.errors import error_responders
-from participation.feedback.forms import IdeaForm, IdeaValues
+from participation.feedback.forms import CheckForm, IdeaForm, IdeaValues
 from participation.feedback.services import new_idempotency_key
 from participation.i18n import select_locale
 from participation.plans.queries import PlanView, cached_plan_view
@@ -73,5 +74,22 @@ def words_back(error: Exception, status: int) -> Response | None:
     return response
 
 
+def check_trouble(error: Exception, status: int) -> Response | None:
+    """Too many wrong idea codes from this address: the kind "wait a minute" page. A check
+    page left open too long: the form again (the typed code is not put back, since the
+    request may have come from another site)."""
+    if request.endpoint != "feedback.check" or request.method != "POST":
+        return None
+    if isinstance(error, RateLimitExceeded):
+        response = make_response(render_template("feedback/check_wait.html"), 429)
+        response.headers["Retry-After"] = "60"
+        return response
+    if isinstance(error, CSRFError):
+        html = render_template("feedback/check.html", form=CheckForm(formdata=None),
+                               error="expired", item=None)
+        return make_response(html, 400)
+    return None
+
+
 def init_app(app: Flask) -> None:
-    error_responders(app).append(words_back)
+    error_responders(app).extend([words_back, check_trouble])

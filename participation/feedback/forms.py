@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_wtf.csrf import generate_csrf
-from wtforms import Field, HiddenField, RadioField, TextAreaField, ValidationError
+from wtforms import Field, HiddenField, RadioField, StringField, TextAreaField, ValidationError
 from wtforms.validators import Optional
 
+from participation.feedback.codes import MAX_TYPED_LENGTH
 from participation.feedback.models import AgeBand, ReactionKind
 from participation.feedback.services import (
     IDEMPOTENCY_KEY_RE,
@@ -92,6 +93,16 @@ class IdeaForm(ChildForm):
 
 class ReactionForm(ChildForm):
     reaction = RadioField(choices=REACTION_VALUES)
+
+
+class CheckForm(ChildForm):
+    """ "Check my idea": the idea code, typed however the child wrote it down."""
+
+    code = StringField(render_kw={"maxlength": MAX_TYPED_LENGTH})
+
+    def typed(self) -> str:
+        """The typed code, or "" for anything that is not text."""
+        return self.code.data if isinstance(self.code.data, str) else ""
 
 
 class ConfirmForm(Form):

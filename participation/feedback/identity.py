@@ -22,11 +22,16 @@ from participation.feedback.models import AgeBand
 CHILD_KEY = "child"
 SEEN_KEY = "seen"
 AGE_BAND_KEY = "age_band"
+CODES_KEY = "codes"
+# Idea codes kept for "my ideas" while the tablet remembers the child: the newest ones only,
+# so the session cookie stays far below the browsers' 4 KB (a child may send 40 in an hour).
+MAX_REMEMBERED_CODES = 20
 
 
-def token_hash(token: str) -> str:
-    """HMAC-SHA256 of the token with the app's secret: the only form the database ever sees."""
-    key = current_app.config["SECRET_KEY"].encode()
+def token_hash(token: str, *, secret: str | None = None) -> str:
+    """HMAC-SHA256 of the token with the app's secret (or an older ``secret``, to find what
+    was stored before a key rotation): the only form the database ever sees."""
+    key = (secret or current_app.config["SECRET_KEY"]).encode()
     return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
 
 
@@ -91,3 +96,17 @@ def remembered_age_band() -> str | None:
 def remembered_age_band_enum() -> AgeBand | None:
     value = remembered_age_band()
     return AgeBand(value) if value else None
+
+
+def remember_idea_code(public_id: str, code: str) -> None:
+    """Keep an idea's code in this child's session, to show it again in "my ideas"; it goes
+    with the rest of the session at "I'm finished" or after the idle timeout."""
+    codes = dict(session.get(CODES_KEY) or {})
+    codes.pop(public_id, None)
+    codes[public_id] = code
+    session[CODES_KEY] = dict(list(codes.items())[-MAX_REMEMBERED_CODES:])
+
+
+def remembered_idea_code(public_id: str) -> str | None:
+    code = (session.get(CODES_KEY) or {}).get(public_id)
+    return code if isinstance(code, str) else None

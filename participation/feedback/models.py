@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.db import TimestampMixin, UTCDateTime, db, string_enum
 from participation.plans.models import Plan, Section
+from participation.screening.rules import PERSONAL_INFO
 from participation.screening.services import Priority
 
 
@@ -142,6 +143,17 @@ class Submission(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         return (self.status == SubmissionStatus.SAFEGUARDED
                 or (self.status == SubmissionStatus.PENDING
                     and self.priority >= Priority.ESCALATED))
+
+    @property
+    def is_redacted(self) -> bool:
+        """Shared in a version an adult edited (to hide who wrote it): its author is told."""
+        return (self.status == SubmissionStatus.APPROVED and self.body is not None
+                and self.published_body is not None and self.published_body != self.body)
+
+    @property
+    def has_personal_details(self) -> bool:
+        """Screening saw details that could show who wrote it: they are hidden before sharing."""
+        return PERSONAL_INFO in ((self.screening or {}).get("flags") or [])
 
     def delete_text(self, when: datetime) -> None:
         """Remove every copy of the child's words; the row stays for counts and the audit."""

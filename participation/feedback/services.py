@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, CursorResult, case, func, select, update
 
 from participation.db import db, insert_unless_exists, utcnow
+from participation.feedback.codes import idea_code_hash, idea_code_hashes, new_idea_code
 from participation.feedback.models import (
     AgeBand,
     Reaction,
@@ -58,6 +59,9 @@ class SubmitResult:
     public_id: str  # what the child's confirmation page is addressed by
     priority: int
     created: bool  # False when a retry or a double tap found the first copy
+    # The idea code, for the child's confirmation page: only when the idea was just stored
+    # (a replay finds its hash, never the code; see renew_idea_code).
+    code: str | None = None
 
 
 def submit_idea(
@@ -70,10 +74,13 @@ def submit_idea(
     child_hash: str,
     idempotency_key: str,
 ) -> SubmitResult:
-    """Store a child's idea as PENDING with its screening result; one record per key.
+    """Store a child's idea as PENDING with its screening result and a new idea code (only
+    its HMAC is stored); one record per key.
 
     The insert itself decides between two racing requests with one key (a double tap, a
-    retry storm): the loser finds the winner's record and shows the child that one.
+    retry storm): the loser finds the winner's record and shows the child that one. Two ideas
+    drawing the same code (about one send in a million once a million ideas are stored) fail
+    on the unique hash like any database error: the child's words are shown back to resend.
     """
     if not IDEMPOTENCY_KEY_RE.match(idempotency_key):
         raise FeedbackError("bad_key")
@@ -90,6 +97,7 @@ def submit_idea(
     del screening["redacted"]  # kept in its own column, deleted with the text
     del screening["version"]  # kept in its own column
     public_id = uuid.uuid4().hex
+    code = new_idea_code(locale)
     new_id = insert_unless_exists(Submission, {
         "public_id": public_id,
         "plan_id": plan_id,
@@ -103,6 +111,7 @@ def submit_idea(
         "screening_version": result.version or None,
         "suggested_redaction": result.redacted if result.redacted != body else None,
         "child_token_hash": child_hash,
+        "code_hash": idea_code_hash(code),
         "idempotency_key": idempotency_key,
     }, unique=["idempotency_key"])
     if new_id is None:  # this key was used before: a retry, a double tap, or a race lost
@@ -113,7 +122,7 @@ def submit_idea(
     if result.priority == Priority.URGENT:
         # Same transaction as the idea: stored together or not at all, so no alert is lost.
         enqueue("alert.urgent", {"submission_id": new_id})
-    return SubmitResult(new_id, public_id, result.priority, created=True)
+    return SubmitResult(new_id, public_id, result.priority, created=True, code=code)
 
 
 def _by_key(key: str) -> Submission | None:
@@ -203,7 +212,7 @@ def withdraw_submission(submission: Submission, *, now: datetime | None = None) 
     escalated): then a safeguarding lead may still read it (the child is told so, never
     promised secrecy) and the retention job deletes it later."""
     now = now or utcnow()
-    keep = Submission.priority == Priority.URGENT
+    keep = Submission.priority >= Priority.ESCALATED
     changed = change_submission(
         submission, Submission.status != SubmissionStatus.WITHDRAWN,
         status=SubmissionStatus.WITHDRAWN, withdrawn_at=now, published_body=None,
@@ -216,21 +225,37 @@ def withdraw_submission(submission: Submission, *, now: datetime | None = None) 
         raise FeedbackError("already_withdrawn")
 
 
-def approved_ideas(section_id: int | None, plan_id: int, limit: int = 20) -> list[Submission]:
-    """Ideas an adult approved, newest first; only ``published_body`` is ever shown."""
-    query = select(Submission).where(
-        Submission.plan_id == plan_id,
-        Submission.status == SubmissionStatus.APPROVED,
-        Submission.published_body.is_not(None),
+def renew_idea_code(submission_id: int, child_hash: str, locale: str) -> str | None:
+    """Give the child's own idea a new code, for when the one drawn at sending never reached
+    their page (a lost answer, then a resend; two taps whose answers crossed). The old code
+    stops working: only ever call this when the child's session does not hold it. None when
+    the idea is not theirs (or was taken back)."""
+    code = new_idea_code(locale)
+    changed = db.session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, Submission.child_token_hash == child_hash,
+               Submission.withdrawn_at.is_(None))
+        .values(code_hash=idea_code_hash(code))
+        .execution_options(synchronize_session=False)
     )
-    query = query.where(
-        Submission.section_id == section_id
-        if section_id is not None
-        else Submission.section_id.is_(None)
-    )
-    return list(
-        db.session.scalars(query.order_by(Submission.decided_at.desc()).limit(limit))
-    )
+    return code if isinstance(changed, CursorResult) and changed.rowcount == 1 else None
+
+
+def find_by_idea_code(typed: str) -> Submission | None:
+    """The idea a code was given for, on any device, or None (unknown and malformed codes
+    alike). Withdrawn ideas are found too: the child learns they took it back."""
+    hashes = idea_code_hashes(typed)
+    if not hashes:
+        return None
+    return db.session.scalars(
+        select(Submission).where(Submission.code_hash.in_(hashes)).limit(1)
+    ).first()
+
+
+def idea_code_matches(submission: Submission, code: str | None) -> bool:
+    """Is ``code`` (kept in the child's session) the idea's current code? A code replaced
+    since (see renew_idea_code) is never shown."""
+    return bool(code) and submission.code_hash in idea_code_hashes(code or "")
 
 
 def purge_expired_texts(days: int, *, now: datetime | None = None) -> int:

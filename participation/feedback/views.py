@@ -1,8 +1,10 @@
-"""Children's side of feedback: react, write, see "my ideas", withdraw, finish on a tablet."""
+"""Children's side of feedback: react, write, see "my ideas", withdraw, finish on a tablet,
+and check an idea with its code on any device."""
 
 from __future__ import annotations
 
 import contextlib
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -18,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_date
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as BaseResponse
@@ -35,20 +38,29 @@ from participation.feedback import errors, identity
 from participation.feedback.forms import (
     AGE_BAND_VALUES,
     REACTION_VALUES,
+    CheckForm,
     ConfirmForm,
     IdeaForm,
     IdeaHoles,
     IdeaValues,
     ReactionForm,
 )
-from participation.feedback.models import ReactionKind
-from participation.feedback.queries import SharedIdeasCache, shared_ideas_html
+from participation.feedback.models import ReactionKind, Submission, SubmissionStatus
+from participation.feedback.queries import (
+    SharedIdeasCache,
+    organisation_answer,
+    shared_ideas_html,
+)
+from participation.feedback.redaction import shared_text
 from participation.feedback.services import (
     FeedbackError,
     current_reaction,
+    find_by_idea_code,
     find_own_submission,
+    idea_code_matches,
     list_own_submissions,
     new_idempotency_key,
+    renew_idea_code,
     set_reaction,
     submit_idea,
     withdraw_submission,
@@ -57,6 +69,11 @@ from participation.plans.queries import PlanView, SectionView, get_plan_view
 from participation.security import private_page
 
 bp = Blueprint("feedback", __name__)
+
+# Wrong idea codes per network address (a class shares one): room for a class's typing
+# mistakes, far too few to find one idea among 2^40 codes (see feedback/codes.py).
+CODE_FAILURE_LIMITS = "20 per minute; 100 per hour"
+
 
 def child_rate_key() -> str:
     """Rate-limit key for one child: their token's hash (the token is made here if this is
@@ -122,7 +139,8 @@ class FeedbackPanel:
         return {
             "csrf": str(generate_csrf()),
             "key": new_idempotency_key(),
-            "notice": render_template("feedback/_reaction_notice.html") if notice else "",
+            "notice": render_template("feedback/_reaction_notice.html", reaction=notice[-1],
+                                      part=part) if notice else "",
             "shared_ideas": shared_ideas_html(plan.id, section_id, plan.locale),
             **{f"pressed:{v}": "true" if chosen == v else "false" for v in REACTION_VALUES},
             **{f"checked:{v}": " checked" if age_band == v else "" for v in AGE_BAND_VALUES},
@@ -184,11 +202,18 @@ def _send(lang_code: str, plan: PlanView, part: SectionView | None, form: IdeaFo
             values = IdeaValues(values.body, values.age_band, new_idempotency_key())
         return _write_page(plan, part, values, error.code, 422)
     public_id = result.public_id
+    code = result.code
+    if code is None and identity.remembered_idea_code(public_id) is None:
+        # A resend found the idea, but its code never reached this tablet: draw a new one
+        # (the child cannot have written down the old one).
+        code = renew_idea_code(result.submission_id, child, lang_code)
     classroom = current_classroom()
     if result.created and classroom is not None:
         section_id = plan.section_ids[part.slug] if part else 0
         count_activity(classroom.id, ClassroomMetric.IDEA, section_id)
     db.session.commit()
+    if code is not None:
+        identity.remember_idea_code(public_id, code)
     return redirect(url_for("feedback.sent", lang_code=lang_code, public_id=public_id))
 
 
@@ -233,28 +258,109 @@ def missing(lang_code: str) -> BaseResponse:
     return _send(lang_code, plan, None, form)
 
 
+def _helpline(lang_code: str) -> dict[str, str] | None:
+    helpline: dict[str, str] | None = current_app.config["HELPLINES"].get(lang_code)
+    return helpline
+
+
+def _shown_code(submission: Submission) -> str | None:
+    """The idea's code if this tablet still holds it (and it is still the idea's code)."""
+    code = identity.remembered_idea_code(submission.public_id)
+    return code if idea_code_matches(submission, code) else None
+
+
 @bp.get("/<locale:lang_code>/ideas/<public_id>/sent")
 @private_page
 def sent(lang_code: str, public_id: str) -> str:
-    """A kind confirmation; help right away if screening thinks the child may be unsafe."""
+    """A kind confirmation with the idea code to write down; help right away if the child
+    may be unsafe."""
     submission = find_own_submission(public_id, identity.current_child_hash())
     if submission is None:
         abort(404)
     plan = get_plan_view(lang_code)
     part = plan.section_by_id(submission.section_id) if plan else None
-    helpline = current_app.config["HELPLINES"].get(lang_code)
     return render_template(
-        "feedback/sent.html", submission=submission, part=part, helpline=helpline
+        "feedback/sent.html", submission=submission, part=part, helpline=_helpline(lang_code),
+        code=_shown_code(submission),
     )
+
+
+@bp.post("/<locale:lang_code>/ideas/<public_id>/code")
+@limiter.limit(_idea_limits, key_func=child_rate_key)
+@private_page
+def new_code(lang_code: str, public_id: str) -> BaseResponse:
+    """A code for the confirmation page when the one drawn at sending was lost on the way
+    (two taps whose answers crossed): only while this tablet holds no code for the idea."""
+    child = identity.current_child_hash()
+    submission = find_own_submission(public_id, child)
+    if submission is None or child is None:
+        abort(404)
+    if _shown_code(submission) is None:
+        code = renew_idea_code(submission.id, child, submission.locale)
+        db.session.commit()
+        if code is not None:
+            identity.remember_idea_code(public_id, code)
+    return redirect(url_for("feedback.sent", lang_code=lang_code, public_id=public_id,
+                            _anchor="code-title"))
 
 
 @bp.get("/<locale:lang_code>/my-ideas")
 @private_page
 def my_ideas(lang_code: str) -> str:
-    """Everything this child sent, with where each idea stands."""
+    """Everything this child sent, with where each idea stands; when the tablet has
+    forgotten the child, the way to check an idea with its code."""
     plan = get_plan_view(lang_code)
-    submissions = list_own_submissions(identity.current_child_hash())
-    return render_template("feedback/my_ideas.html", plan=plan, submissions=submissions)
+    child = identity.current_child_hash()
+    submissions = list_own_submissions(child)
+    codes = {item.public_id: code for item in submissions if (code := _shown_code(item))}
+    return render_template(
+        "feedback/my_ideas.html", plan=plan, submissions=submissions, codes=codes,
+        forgotten=child is None, helpline=_helpline(lang_code),
+    )
+
+
+def _code_failure_limits() -> str:
+    return str(current_app.config.get("IDEA_CODE_FAILURE_LIMITS", CODE_FAILURE_LIMITS))
+
+
+def _is_wrong_code(response: Response) -> bool:
+    """Only wrong codes count towards the limit: checking one's own idea often is fine."""
+    return response.status_code == 404
+
+
+def _check_page(form: CheckForm, error: str | None = None, status: int = 200) -> Response:
+    html = render_template("feedback/check.html", form=form, error=error, item=None)
+    return make_response(html, status)
+
+
+def _sent_on(submission: Submission) -> str:
+    """The day the idea was sent, in the organisation's time zone and the page's language."""
+    zone = ZoneInfo(current_app.config["ORG_TIMEZONE"])
+    return str(format_date(submission.created_at.astimezone(zone).date(), format="long"))
+
+
+@bp.route("/<locale:lang_code>/check", methods=["GET", "POST"])
+@limiter.limit(_code_failure_limits, methods=["POST"], deduct_when=_is_wrong_code)
+@private_page
+def check(lang_code: str) -> BaseResponse:
+    """ "Check my idea": what happened to an idea, from its code, on any device. An unknown
+    code and a malformed one get the same kind answer."""
+    if request.method == "GET":
+        return _check_page(CheckForm(formdata=None))
+    form = CheckForm()
+    submission = find_by_idea_code(form.typed()) if form.validate_on_submit() else None
+    if submission is None:
+        return _check_page(form, "unknown", 404)
+    plan = get_plan_view(lang_code)
+    part = plan.section_by_id(submission.section_id) if plan else None
+    answer = None
+    if not submission.is_worrying and submission.status != SubmissionStatus.WITHDRAWN:
+        answer = organisation_answer(submission, lang_code)
+    html = render_template(
+        "feedback/check.html", form=CheckForm(formdata=None), error=None, item=submission,
+        part=part, helpline=_helpline(lang_code), answer=answer, sent_on=_sent_on(submission),
+    )
+    return make_response(html)
 
 
 @bp.route("/<locale:lang_code>/my-ideas/<public_id>/withdraw", methods=["GET", "POST"])
@@ -303,5 +409,6 @@ def init_app(app: Flask) -> None:
     app.extensions["part_panels"].append(FeedbackPanel())
     app.extensions["shared_ideas"] = SharedIdeasCache()
     app.jinja_env.globals.update(age_band_values=AGE_BAND_VALUES, reaction_values=REACTION_VALUES)
+    app.jinja_env.filters["shared_text"] = shared_text
     app.before_request(identity.expire_idle_child)
     errors.init_app(app)
