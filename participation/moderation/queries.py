@@ -139,6 +139,14 @@ def proposed_reason(submission: Submission) -> RejectionReason:
     return RejectionReason.OFF_TOPIC
 
 
+def screening_findings(submission: Submission) -> list[tuple[str, str | None]]:
+    """What screening found, once each: (flag category, kind when it says more, e.g. "email")."""
+    found = (submission.screening or {}).get("matches") or []
+    pairs = ((m["category"], m.get("kind") if m.get("kind") != m["category"] else None)
+             for m in found)
+    return list(dict.fromkeys(pairs))
+
+
 @dataclass(frozen=True)
 class IdeaPlace:
     """Which part of the plan an idea is about, as the child read it (in the idea's language)."""

@@ -58,6 +58,7 @@ from participation.moderation.queries import (
     place_of,
     proposed_reason,
     queue_summaries,
+    screening_findings,
 )
 from participation.moderation.services import (
     ReviewError,
@@ -408,6 +409,7 @@ def _item_page(submission: Submission, *, error: str | None = None,
         segments=flagged_segments(submission) if actions.shows_original else [],
         place=place_of(submission), concern=concern_of(submission), error=error,
         shortcuts=item_shortcuts(actions), outcome=outcome_text(submission),
+        findings=screening_findings(submission),
     ), status
 
 
@@ -444,6 +446,15 @@ def flag_label(category: str) -> str:
         "insult": _("Unkind words"),
     }
     return str(labels.get(category, category))
+
+
+def detail_label(kind: str) -> str:
+    """Which personal detail screening saw (the data files name them)."""
+    return str({
+        "address": _("an address"), "email": _("an email address"), "handle": _("a username"),
+        "link": _("a link"), "name": _("a name"), "phone": _("a phone number"),
+        "postcode": _("a postcode"), "school": _("a school's name"),
+    }.get(kind, kind))
 
 
 def concern_category_label(category: str | None) -> str:
@@ -492,4 +503,5 @@ def init_app(app: Flask) -> None:
         entry_label=entry_label, queue_label=queue_label, queue_description=queue_description,
         flag_label=flag_label, reason_label=reason_label, review_error=review_error,
         concern_category_label=concern_category_label, language_name=language_name,
+        detail_label=detail_label,
     )

@@ -60,9 +60,11 @@ def test_review_loop(app: Flask, child: Visitor, visitor_factory: Any, demo_plan
     fac.audit()
     fac.screenshot("staff-en-item")
     fac.page.keyboard.press("e")  # keyboard shortcut: focus the edit box
-    expect(fac.page.get_by_label("Or edit before sharing")).to_be_focused()
-    fac.page.get_by_label("Or edit before sharing").fill("Children should vote on school rules.")
-    fac.page.get_by_role("button", name="Approve the edited version").click()
+    edited = fac.page.get_by_label("Edited version to share")
+    expect(edited).to_be_focused()
+    edited.fill("Children should vote on school rules.")
+    fac.page.get_by_role("group", name="Approve the edited version").get_by_role(
+        "button", name="Save", exact=True).click()
     expect(fac.page.get_by_role("status")).to_have_text("Decision saved.")
     fac.audit()
 
@@ -78,22 +80,22 @@ def test_review_loop(app: Flask, child: Visitor, visitor_factory: Any, demo_plan
     lead.page.get_by_role("row", name="Urgent").get_by_role("button", name="Review next").click()
     expect(lead.page.get_by_role("heading", level=1)).to_have_text("Urgent: review an idea")
     expect(lead.page.locator("mark.flag").first).to_be_visible()
-    expect(lead.page.get_by_role("button", name="Approve as written")).to_have_count(0)
+    expect(lead.page.get_by_role("group", name="Approve as written")).to_have_count(0)
     lead.audit()
     lead.screenshot("staff-en-urgent-item")
 
     # The lead opens a concern, records an action and closes it; each page passes axe.
     lead.page.get_by_label("What you see and first decision").fill("Disclosure of violence at home.")
-    lead.page.get_by_role("button", name="Open a safeguarding concern").click()
+    lead.page.get_by_role("group", name="Open a safeguarding concern").get_by_role(
+        "button", name="Save", exact=True).click()
     expect(lead.page.get_by_text("my dad hits me when he drinks")).to_be_visible()
     lead.audit()
     lead.page.get_by_label("Add", exact=True).select_option("action")
     lead.page.get_by_label("Text").fill("Called the school's safeguarding lead.")
     lead.page.get_by_role("button", name="Add to the record").click()
     expect(lead.page.get_by_role("status")).to_have_text("Added to the record.")
-    lead.page.get_by_label("Add", exact=True).select_option("close")
-    lead.page.get_by_label("Text").fill("Referred; the child is safe.")
-    lead.page.get_by_role("button", name="Add to the record").click()
+    lead.page.get_by_label("Outcome").fill("Referred; the child is safe.")
+    lead.page.get_by_role("button", name="Close with this outcome").click()
     expect(lead.page.get_by_role("heading", level=1)).to_contain_text("Closed")
     lead.audit()
     lead.screenshot("staff-en-concern")
