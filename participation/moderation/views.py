@@ -61,6 +61,7 @@ from participation.moderation.queries import (
     screening_findings,
 )
 from participation.moderation.services import (
+    LEAD_LANES,
     ReviewError,
     add_concern_entry,
     approve_submission,
@@ -106,11 +107,13 @@ def review_next() -> Response:
     return _open_next(form.priority.data)
 
 
-def _open_next(priority: int | None) -> Response:
+def _open_next(priority: int | None, *, notices: tuple[tuple[str, str], ...] = ()) -> Response:
     """Claim the next item of a queue, commit (the request's only commit) and open it; back
-    to the queues with a notice when nothing is left."""
+    to the queues with a notice when nothing is left. ``notices`` are flashed once committed."""
     following = claim_next(current_user, priority=priority)
     db.session.commit()
+    for message, category in notices:
+        flash(message, category)
     if following is None:
         flash("empty", "queue")
         return redirect(url_for("moderation.queues"))
@@ -119,10 +122,10 @@ def _open_next(priority: int | None) -> Response:
 
 def _saved(lane: int, then_next: bool) -> Response:
     """After a decision: the queues ("Save"), or the next item of the same queue."""
-    flash("saved", "decision")
     if then_next:
-        return _open_next(lane)
+        return _open_next(lane, notices=(("saved", "decision"),))
     db.session.commit()
+    flash("saved", "decision")
     return redirect(url_for("moderation.queues"))
 
 
@@ -231,9 +234,8 @@ def start_concern(public_id: str) -> Page:
     except ReviewError as error:
         db.session.rollback()
         return _item_page(submission, error=error.code, posted={"concern": form}, status=409)
-    if form.then_next.data and lane in (Priority.URGENT, Priority.ESCALATED):
-        flash(str(concern.id), "concern-opened")
-        return _open_next(lane)
+    if form.then_next.data and lane in LEAD_LANES:
+        return _open_next(lane, notices=((str(concern.id), "concern-opened"),))
     db.session.commit()
     return redirect(url_for("moderation.concern", concern_id=concern.id))
 
