@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.exc import OperationalError
 
 from participation.accounts.models import Role
 from participation.plans.content import PlanContent
@@ -106,6 +107,20 @@ def test_staff_pages_validate(app: Flask, client: FlaskClient, demo_plan: PlanCo
 
     monkeypatch.setattr(views, "queue_summaries", broken)
     pages["500"] = lead.get("/staff/queues").data
+
+    def unavailable(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(views, "queue_summaries", unavailable)
+    pages["503"] = lead.get("/staff/queues").data
+    monkeypatch.setitem(app.config, "LOGIN_LIMITS_PER_ADDRESS", "1 per minute")
+    visitor = app.test_client()
+    token = csrf_token(visitor, "/staff/login")
+    for _ in range(2):
+        waited = visitor.post("/staff/login", data={"csrf_token": token, "email": "x@example.org",
+                                                    "passphrase": "not the right one at all"})
+    assert waited.status_code == 429
+    pages["429"] = waited.data
     files = []
     for name, body in pages.items():
         assert b"data-idle-seconds" not in body, name
