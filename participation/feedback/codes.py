@@ -92,11 +92,6 @@ def new_idea_code(locale: str) -> str:
     return " ".join(secrets.choice(words) for _ in range(WORDS_PER_CODE))
 
 
-def code_words(code: str) -> list[str]:
-    """The words of a code, to show them one by one."""
-    return code.split()
-
-
 def code_readings(typed: str) -> list[str]:
     """The normalised codes a child may have meant by ``typed`` (none for something that
     cannot be a code). Usually one; words run together may be read in a few ways."""

@@ -108,5 +108,6 @@ def remember_idea_code(public_id: str, code: str) -> None:
 
 
 def remembered_idea_code(public_id: str) -> str | None:
+    """The code this tablet was shown for the idea, while it remembers the child."""
     code = (session.get(CODES_KEY) or {}).get(public_id)
     return code if isinstance(code, str) else None

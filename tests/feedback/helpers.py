@@ -93,7 +93,7 @@ def idea_code_on(page: str) -> str | None:
 
 
 def _staff_user(app: Flask, email: str, role: Role) -> User:
-    user = db.session.scalar(select(User).where(User.email == email))
+    user: User | None = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         make_staff(app, email, role, with_totp=False)
         user = db.session.scalar(select(User).where(User.email == email))

@@ -48,6 +48,11 @@ def check(visitor: Child, code: str, locale: str = "en") -> tuple[int, str]:
     return response.status_code, response.get_data(as_text=True)
 
 
+def page_of(visitor: Child, path: str) -> str:
+    visitor.get(path)
+    return visitor.page
+
+
 def rejection_sentences(locale: str) -> list[str]:
     """Every ordinary "not shared" sentence, as the child would read it in ``locale``."""
     sentences = ["Not shared.", "It could not be shared this time.",
@@ -192,8 +197,8 @@ def test_a_child_who_may_be_in_danger_is_answered_with_care(
     assert "A helping adult will read what you wrote" in child.page
     assert HELPLINE_PHONE[locale] in child.page
     keep_safe(app, public_id)
-    pages = {"my ideas": child.get(f"/{locale}/my-ideas") and child.page,
-             "confirmation": child.get(f"/{locale}/ideas/{public_id}/sent") and child.page,
+    pages = {"my ideas": page_of(child, f"/{locale}/my-ideas"),
+             "confirmation": page_of(child, f"/{locale}/ideas/{public_id}/sent"),
              "check": check(other_device(app, locale), code, locale)[1]}
     for name, page in pages.items():
         assert "A helping adult has read what you wrote." in page, name

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import math
 import re
+import secrets
 import unicodedata
 from collections import Counter
 
@@ -86,13 +87,14 @@ def test_each_word_list_is_1024_simple_distinct_and_clean(locale: str) -> None:
 
 def test_codes_are_drawn_with_secrets_from_the_whole_list(monkeypatch: pytest.MonkeyPatch) -> None:
     drawn: list[int] = []
-    real_choice = codes.secrets.choice
+    real_choice = secrets.choice
 
     def recording_choice(seq: tuple[str, ...]) -> str:
         drawn.append(len(seq))
-        return real_choice(seq)
+        word: str = real_choice(seq)
+        return word
 
-    monkeypatch.setattr(codes.secrets, "choice", recording_choice)
+    monkeypatch.setattr(secrets, "choice", recording_choice)
     code = new_idea_code("fr")
     assert drawn == [1024] * WORDS_PER_CODE
     assert len(code.split()) == WORDS_PER_CODE
