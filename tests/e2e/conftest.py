@@ -2,10 +2,16 @@
 
 Playwright never downloads a browser here. Every page a test visits is audited with axe-core
 (WCAG 2.2 A/AA plus best practices), and any request to another origin fails the test.
+
+Deterministic by design: every navigation waits for the page and for the setup of its deferred
+script (app.js marks ``<html data-ready="1">`` last), assertions poll with ``expect`` instead of
+sleeping, and timers that run for minutes (the children's idle timeout) run on Playwright's fake
+clock (``page.clock``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -14,6 +20,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.conftest import service_missing
@@ -100,13 +107,27 @@ class Visitor:
 
     def visit(self, path: str) -> Any:
         response = self.page.goto(self.base_url + path)
+        self.wait_ready()
         self.audit()
         return response
+
+    def wait_ready(self) -> None:
+        """Wait for the page that is loading now and, on children's pages, app.js's setup."""
+        self.page.wait_for_load_state("domcontentloaded")
+        if self.scripts and self.page.locator("script[src*='/js/app.js']").count():
+            expect(self.page.locator("html")).to_have_attribute("data-ready", "1")
+
+    def follow(self, target: Any) -> None:
+        """Click a link or button that opens another page, and wait until that page is ready."""
+        with self.page.expect_navigation():
+            target.click()
+        self.wait_ready()
 
     def audit(self) -> None:
         """axe-core on the page as it is now; zero violations allowed."""
         if not self.scripts:
             return
+        self.wait_ready()
         self.page.evaluate(self.axe_source)
         result = self.page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
@@ -119,14 +140,53 @@ class Visitor:
         ]
         assert problems == [], f"axe on {self.page.url}:\n" + "\n".join(problems)
 
-    def screenshot(self, name: str) -> None:
+    def screenshot(self, name: str, *, full_page: bool = True) -> None:
         SCREENSHOTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
     def check_clean(self) -> None:
         assert self.foreign_requests == []
         assert self.broken_assets == []
         assert self.console_errors == []  # CSP violations and script errors show up here
+
+
+# A stand-in for the browser's voice (Chromium headless has none): it records what it is asked
+# to say, offers the voices a test gives it, and window.__setVoices() changes them later and fires
+# "voiceschanged", as a real browser does when its voices arrive after the page.
+FAKE_SPEECH = """
+(() => {
+  const voices = %s;
+  const synth = new EventTarget();
+  window.__spoken = [];
+  synth.speaking = false;
+  synth.getVoices = () => voices.slice();
+  synth.speak = (u) => {
+    synth.speaking = true;
+    window.__spoken.push({text: u.text, lang: u.lang, voice: u.voice ? u.voice.lang : null});
+  };
+  synth.cancel = () => { synth.speaking = false; };
+  window.__setVoices = (list) => {
+    voices.splice(0, voices.length, ...list);
+    synth.dispatchEvent(new Event("voiceschanged"));
+  };
+  Object.defineProperty(window, "speechSynthesis", {value: synth, configurable: true});
+  window.SpeechSynthesisUtterance = class {
+    constructor(text) { this.text = text; this.lang = ""; this.voice = null; this.rate = 1; }
+  };
+})();
+"""
+
+
+def fake_speech(page: Any, voice_langs: list[str]) -> None:
+    """Give ``page`` (from its next navigation on) a fake voice for each language tag."""
+    voices = [{"lang": lang, "name": f"Fake {lang}"} for lang in voice_langs]
+    page.add_init_script(FAKE_SPEECH % json.dumps(voices))
+
+
+def spoken(page: Any) -> list[dict[str, Any]]:
+    """What the fake voice was asked to say on this page, in order."""
+    said: list[dict[str, Any]] = page.evaluate("window.__spoken")
+    return said
 
 
 @pytest.fixture
@@ -137,6 +197,8 @@ def visitor_factory(
     visitors: list[Visitor] = []
 
     def make(viewport: dict[str, int] = TABLET, **options: Any) -> Visitor:
+        # No transitions: axe and screenshots never see a colour halfway through a change.
+        options.setdefault("reduced_motion", "reduce")
         context = browser.new_context(viewport=viewport, **options)
         context.set_default_timeout(10_000)
         contexts.append(context)

@@ -100,7 +100,7 @@ def test_draft_survives_a_dropped_network(app: Flask, child: Visitor) -> None:
     box.fill("My idea must not get lost.")
     page.context.set_offline(True)
     page.get_by_role("button", name="Send my idea").click()
-    page.wait_for_timeout(500)
+    page.wait_for_url(re.compile(r"^chrome-error://"))  # the send failed: no network
     page.context.set_offline(False)
     child.visit("/en/plan/changes")
     expect(box).to_have_value("My idea must not get lost.")
@@ -108,18 +108,25 @@ def test_draft_survives_a_dropped_network(app: Flask, child: Visitor) -> None:
     assert count_submissions(app) == 0
     page.get_by_role("button", name="Send my idea").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your idea is sent")
+    child.wait_ready()  # app.js forgets the draft as it sets the page up
     assert page.evaluate("window.localStorage.getItem('draft:en:changes')") is None
     assert count_submissions(app) == 1
 
 
-def test_idle_tablet_finishes_by_itself(app: Flask, child: Visitor,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(app.config, "CHILD_IDLE_SECONDS", 1)
+def test_idle_tablet_finishes_by_itself(app: Flask, child: Visitor) -> None:
+    """The real 10-minute timeout, on Playwright's fake clock: nothing before, "I'm finished"
+    after, and any tap starts the wait again."""
+    idle_ms = app.config["CHILD_IDLE_SECONDS"] * 1000
     page = child.page
+    page.clock.install()
     child.visit("/en/plan/vision")
-    page.get_by_role("button", name="I agree").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Thank you for taking part!", timeout=15_000)
+    child.follow(page.get_by_role("button", name="I agree"))
+    page.clock.run_for(idle_ms - 10_000)
+    page.get_by_label("What would you change or add to this part?").click()  # still here
+    page.clock.run_for(idle_ms - 10_000)  # the tap started the wait again
+    expect(page.get_by_role("heading", level=1)).to_have_text("Our dream")
+    page.clock.run_for(20_000)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for taking part!")
     assert page.context.cookies() == []
 
 

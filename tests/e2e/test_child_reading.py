@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from participation.plans.content import PlanContent
-from tests.e2e.conftest import PHONE, Visitor
+from tests.e2e.conftest import PHONE, TABLET, Visitor, fake_speech, spoken
 
 LOCALES = ("fr", "en", "es")
 OFFICIAL = {"fr": "Lire le texte officiel", "en": "Read the official words", "es": "Leer el texto oficial"}
@@ -27,7 +27,7 @@ def test_read_a_part_in_each_language(child: Visitor, demo_plan: PlanContent, lo
     child.screenshot(f"tablet-{locale}-home")
 
     title = texts.sections["priority-1"].title
-    page.get_by_role("link", name=re.compile(re.escape(title))).click()
+    child.follow(page.get_by_role("link", name=re.compile(re.escape(title))))
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     child.audit()
     child.screenshot(f"tablet-{locale}-part")
@@ -37,7 +37,8 @@ def test_read_a_part_in_each_language(child: Visitor, demo_plan: PlanContent, lo
     expect(page.locator("details.official")).to_have_attribute("open", "")
     child.audit()
 
-    page.get_by_role("link", name=re.compile(re.escape(texts.sections["priority-2"].title))).first.click()
+    child.follow(page.get_by_role(
+        "link", name=re.compile(re.escape(texts.sections["priority-2"].title))).first)
     expect(page.get_by_role("heading", level=1)).to_have_text(texts.sections["priority-2"].title)
     child.audit()
     child.visit(f"/{locale}/")
@@ -75,8 +76,8 @@ def test_hard_word_opens_by_touch_and_by_keyboard(
 def test_switch_language_keeps_the_part(child: Visitor, demo_plan: PlanContent) -> None:
     page = child.page
     child.visit("/en/plan/values")
-    page.get_by_role("navigation", name="Choose your language").get_by_role(
-        "link", name="Español").click()
+    child.follow(page.get_by_role("navigation", name="Choose your language").get_by_role(
+        "link", name="Español"))
     expect(page).to_have_url(re.compile(r"/es/plan/values$"))
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -95,37 +96,33 @@ def test_first_visit_follows_the_browser_language(visitor_factory: Any, demo_pla
 def test_listen_reads_the_part_aloud(visitor_factory: Any, demo_plan: PlanContent) -> None:
     """With a recording stand-in for the browser's voice, the button speaks the part in French."""
     visitor: Visitor = visitor_factory()
-    visitor.page.add_init_script(
-        """
-        window.__spoken = [];
-        const fake = {speaking: false,
-          speak(u) { this.speaking = true; window.__spoken.push({text: u.text, lang: u.lang}); },
-          cancel() { this.speaking = false; }, getVoices() { return []; }};
-        Object.defineProperty(window, 'speechSynthesis', {value: fake});
-        """
-    )
+    fake_speech(visitor.page, ["en-US", "fr-FR"])
     page = visitor.page
     visitor.visit("/fr/plan/vision")
-    button = page.get_by_role("button", name="Écouter")
+    button = page.get_by_role("button", name="Écouter", exact=True)
     expect(button).to_be_visible()
     button.click()
-    spoken = page.evaluate("window.__spoken")
-    assert spoken[0]["lang"] == "fr"
-    assert demo_plan.locales["fr"].sections["vision"].title in spoken[0]["text"]
+    said = spoken(page)
+    assert said[0]["lang"] == "fr" and said[0]["voice"] == "fr-FR"
+    assert said[0]["text"].startswith(demo_plan.locales["fr"].sections["vision"].title)
     expect(page.get_by_role("button", name="Arrêter la lecture")).to_have_attribute(
         "aria-pressed", "true")
     visitor.audit()
     page.get_by_role("button", name="Arrêter la lecture").click()
-    expect(page.get_by_role("button", name="Écouter")).to_have_attribute("aria-pressed", "false")
+    expect(button).to_have_attribute("aria-pressed", "false")
 
 
 def test_everything_works_without_javascript(visitor_factory: Any, demo_plan: PlanContent) -> None:
     visitor: Visitor = visitor_factory(java_script_enabled=False)
     page = visitor.page
     visitor.visit("/en/plan/priority-2")
-    expect(page.locator("[data-listen]")).to_be_hidden()
+    expect(page.locator("[data-listen]")).to_have_count(3)  # the part, its words, shared ideas
+    for button in page.locator("[data-listen]").all():
+        expect(button).to_be_hidden()
+    # A hard word jumps to its explanation, and the browser opens the folded "Words to know".
     word = page.locator("#simple-text a.term").first
     key = word.get_attribute("data-term")
+    expect(page.locator(f"#term-{key}")).to_be_hidden()
     word.click()
     expect(page).to_have_url(re.compile(f"#term-{key}$"))
     expect(page.locator(f"#term-{key}")).to_be_visible()
@@ -145,10 +142,16 @@ def test_phone_screens(visitor_factory: Any, demo_plan: PlanContent, locale: str
         visitor.screenshot(f"phone-{locale}-{name}")
 
 
-def test_touch_targets_are_at_least_44px(child: Visitor, demo_plan: PlanContent) -> None:
+@pytest.mark.parametrize("viewport", [TABLET, PHONE], ids=["tablet", "phone"])
+def test_touch_targets_are_at_least_44px(
+    visitor_factory: Any, demo_plan: PlanContent, viewport: dict[str, int]
+) -> None:
+    child: Visitor = visitor_factory(viewport=viewport)
     page = child.page
-    for path in ("/en/", "/en/plan/changes"):
+    for path in ("/en/", "/en/plan/changes", "/en/help?part=changes"):
         child.visit(path)
+        for details in page.locator("details").all():  # what is folded away counts too
+            details.locator("summary").click()
         small = page.evaluate(
             """() => [...document.querySelectorAll('a, button, summary')]
                  .filter(e => e.offsetParent !== null && !e.classList.contains('term')

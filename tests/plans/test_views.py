@@ -49,8 +49,13 @@ def test_section_page(client: FlaskClient, demo_plan: PlanContent, locale: str) 
     assert linked and linked <= defined
     assert 'rel="prev" ' in html or 'rel="prev"' in html
     assert f'href="/{locale}/plan/priority-3"' in html
-    # The listen button only appears when the browser can speak (JS unhides it).
-    assert re.search(r'<button[^>]*data-listen="#simple-text"[^>]*hidden>', html, re.S)
+    # The listen buttons only appear when the browser can speak (JS unhides them): the part,
+    # and its words to know, folded away (a <details>, closed) so the reactions come sooner.
+    assert re.search(r'<button[^>]*data-listen="#part-title, #simple-text"[^>]*hidden>', html, re.S)
+    assert re.search(r'<button[^>]*data-listen="#words-title, #words-list"[^>]*hidden>', html, re.S)
+    assert '<details class="words" id="words">' in html
+    # The footer's help link leads back to this part.
+    assert f'href="/{locale}/help?part=priority-2"' in html
 
 
 def test_reading_progress_lives_in_a_cookie(client: FlaskClient, demo_plan: PlanContent) -> None:
