@@ -65,8 +65,8 @@ def test_the_whole_loop_on_a_shared_tablet(app: Flask, child: Visitor) -> None:
     assert page.evaluate("window.localStorage.length") == 0
     assert page.context.cookies() == []
     child.visit("/en/my-ideas")
-    # The tablet forgot the child: "my ideas" says so and points to the check page.
-    expect(page.get_by_role("heading", name="This tablet does not remember you now")).to_be_visible()
+    # The device forgot the child: "my ideas" says so and points to the check page.
+    expect(page.get_by_role("heading", name="This device does not remember you now")).to_be_visible()
 
 
 def test_double_tap_on_send_makes_one_record(app: Flask, child: Visitor) -> None:

@@ -120,7 +120,7 @@ def test_a_code_written_down_finds_the_idea_on_another_device(
     tablet.follow(tablet.page.get_by_role("link", name="I'm finished"))
     tablet.follow(tablet.page.get_by_role("button", name="Yes, I'm finished"))
     tablet.visit("/en/my-ideas")
-    expect(tablet.page.get_by_role("heading", name="This tablet does not remember you now")
+    expect(tablet.page.get_by_role("heading", name="This device does not remember you now")
            ).to_be_visible()
     expect(tablet.page.get_by_text(code)).to_have_count(0)
     tablet.screenshot("tablet-en-my-ideas-forgotten")

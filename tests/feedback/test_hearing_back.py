@@ -241,7 +241,7 @@ def test_a_forgotten_tablet_points_to_the_check_page(app: Flask, child: Child) -
     child.get("/en/finish")
     child.client.post("/en/finish", data={"csrf_token": child.csrf})
     child.get("/en/my-ideas")
-    assert "This tablet does not remember you now" in child.page
+    assert "This device does not remember you now" in child.page
     assert 'href="/en/check"' in child.page
     assert "You have not sent any ideas yet." not in child.page
     assert "Sent before finishing." not in child.page
@@ -254,14 +254,14 @@ def test_an_idle_tablet_forgets_and_says_so(app: Flask, child: Child) -> None:
     with child.client.session_transaction() as session:
         session[SEEN_KEY] = int(session[SEEN_KEY]) - app.config["CHILD_IDLE_SECONDS"] - 1
     child.get("/en/my-ideas")
-    assert "This tablet does not remember you now" in child.page
+    assert "This device does not remember you now" in child.page
 
 
 def test_a_child_the_tablet_remembers_who_sent_nothing(app: Flask, child: Child) -> None:
     child.react("vision", "agree")
     child.get("/en/my-ideas")
     assert "You have not sent any ideas yet." in child.page
-    assert "This tablet does not remember you" not in child.page
+    assert "This device does not remember you" not in child.page
     assert 'href="/en/check"' in child.page
 
 
