@@ -179,9 +179,11 @@ def _bounded_postgres_connection(
     return bounded_connection_class().connect(*cargs, **cparams)
 
 
-def insert_unless_exists(model: Any, values: dict[str, Any], *, unique: list[str]) -> int | None:
+def insert_unless_exists(model: Any, values: dict[str, Any], *,
+                         unique: list[str] | None) -> int | None:
     """``INSERT ... ON CONFLICT (unique) DO NOTHING RETURNING id`` in the caller's transaction:
     the new row's id, or None when a row with the same unique values exists (a race lost).
+    ``unique=None``: a conflict on any unique column or constraint.
 
     One statement instead of a savepoint around an INSERT: cheaper, and on SQLite the driver
     commits a savepoint opened before any other write, which would break "one commit per
@@ -189,15 +191,17 @@ def insert_unless_exists(model: Any, values: dict[str, Any], *, unique: list[str
     is built once per table and columns; each call only binds its values.
     """
     dialect = db.session.get_bind().dialect.name
-    statement = _insert_statement(model.__table__, dialect, tuple(unique))
+    statement = _insert_statement(model.__table__, dialect,
+                                  tuple(unique) if unique is not None else None)
     new_id: int | None = db.session.execute(statement, values).scalar()
     return new_id
 
 
 @cache
-def _insert_statement(table: Any, dialect: str, unique: tuple[str, ...]) -> Any:
+def _insert_statement(table: Any, dialect: str, unique: tuple[str, ...] | None) -> Any:
     make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return make_insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(
+    elements = list(unique) if unique is not None else None
+    return make_insert(table).on_conflict_do_nothing(index_elements=elements).returning(
         table.c.id
     )
 

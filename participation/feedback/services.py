@@ -26,6 +26,7 @@ from participation.screening.services import Priority, ScreeningResult, screen_t
 logger = logging.getLogger(__name__)
 
 MAX_IDEA_LENGTH = 1000
+CODE_ATTEMPTS = 5
 IDEMPOTENCY_KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 # Control characters (except tab and newlines) say nothing a child meant to write.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -78,9 +79,9 @@ def submit_idea(
     its HMAC is stored); one record per key.
 
     The insert itself decides between two racing requests with one key (a double tap, a
-    retry storm): the loser finds the winner's record and shows the child that one. Two ideas
-    drawing the same code (about one send in a million once a million ideas are stored) fail
-    on the unique hash like any database error: the child's words are shown back to resend.
+    retry storm): the loser finds the winner's record and shows the child that one. An idea
+    code already taken (about one send in a million once a million ideas are stored) is
+    simply drawn again.
     """
     if not IDEMPOTENCY_KEY_RE.match(idempotency_key):
         raise FeedbackError("bad_key")
@@ -96,10 +97,7 @@ def submit_idea(
         screening["flags"] = ["screening_failed"]
     del screening["redacted"]  # kept in its own column, deleted with the text
     del screening["version"]  # kept in its own column
-    public_id = uuid.uuid4().hex
-    code = new_idea_code(locale)
-    new_id = insert_unless_exists(Submission, {
-        "public_id": public_id,
+    values = {
         "plan_id": plan_id,
         "section_id": section_id,
         "locale": locale,
@@ -111,14 +109,21 @@ def submit_idea(
         "screening_version": result.version or None,
         "suggested_redaction": result.redacted if result.redacted != body else None,
         "child_token_hash": child_hash,
-        "code_hash": idea_code_hash(code),
         "idempotency_key": idempotency_key,
-    }, unique=["idempotency_key"])
-    if new_id is None:  # this key was used before: a retry, a double tap, or a race lost
+    }
+    for _attempt in range(CODE_ATTEMPTS):
+        public_id, code = uuid.uuid4().hex, new_idea_code(locale)
+        new_id = insert_unless_exists(
+            Submission, {**values, "public_id": public_id, "code_hash": idea_code_hash(code)},
+            unique=None,  # any unique value already taken: the key (a replay) or the code
+        )
+        if new_id is not None:
+            break
         existing = _by_key(idempotency_key)
-        if existing is None:
-            raise FeedbackError("bad_key")
-        return _replay(existing, child_hash)
+        if existing is not None:  # this key was used before: a retry, a double tap, a race
+            return _replay(existing, child_hash)
+    else:
+        raise FeedbackError("server")
     if result.priority == Priority.URGENT:
         # Same transaction as the idea: stored together or not at all, so no alert is lost.
         enqueue("alert.urgent", {"submission_id": new_id})

@@ -235,3 +235,16 @@ def test_the_session_keeps_only_the_newest_codes(app: Flask, child: Child) -> No
         kept = session[CODES_KEY]
     assert len(kept) == MAX_REMEMBERED_CODES
     assert list(kept)[-1] == public_id and kept[public_id] == code
+
+
+def test_a_code_already_taken_is_drawn_again(app: Flask, child: Child,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two ideas drawing the same code: the second gets another one, and is stored."""
+    drawn = iter(["lune-vélo-pomme-tigre", "lune-vélo-pomme-tigre", "chat-bus-nuage-sac"])
+    monkeypatch.setattr("participation.feedback.services.new_idea_code", lambda locale: next(drawn))
+    assert child.send("vision", "First idea").status_code == 302
+    assert child.send("vision", "Second idea").status_code == 302
+    with app.app_context():
+        bodies = db.session.scalars(select(Submission.body).order_by(Submission.id)).all()
+        hashes = db.session.scalars(select(Submission.code_hash)).all()
+    assert bodies == ["First idea", "Second idea"] and len(set(hashes)) == 2
