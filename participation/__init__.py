@@ -11,6 +11,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from participation import auth, errors, i18n, jobs, security, templating
 from participation.config import load_settings
+from participation.db import end_request_budget, start_request_budget
 from participation.extensions import babel, csrf, db, limiter, migrate
 from participation.plans.queries import PlanCache
 from participation.proxies import TrustedProxies
@@ -43,6 +44,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _import_models()
     db.init_app(app)
+    app.before_request(start_request_budget)
+    app.teardown_request(end_request_budget)
     migrate.init_app(app, db, directory=_migrations_dir())
     csrf.init_app(app)
     limiter.init_app(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -101,6 +102,9 @@ STATEMENT_TIMEOUT_MS = 8_000
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000
 # Client side: longer than the server's statement timeout, for a server that stopped answering.
 CLIENT_WAIT_SECONDS = 10.0
+# All the waits of one request together (a frozen server would otherwise cost each statement
+# its own CLIENT_WAIT_SECONDS): the request answers well inside gunicorn's 30 seconds.
+REQUEST_WAIT_BUDGET_SECONDS = 18.0
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
 
 
@@ -129,6 +133,26 @@ def engine_options(url: str) -> dict[str, Any]:
 
 
 _LONG_STATEMENTS: ContextVar[bool] = ContextVar("long_statements", default=False)
+_WAIT_DEADLINE: ContextVar[float | None] = ContextVar("database_wait_deadline", default=None)
+
+
+def start_request_budget() -> None:
+    """Before each request: its database waits may add up to REQUEST_WAIT_BUDGET_SECONDS."""
+    _WAIT_DEADLINE.set(time.monotonic() + REQUEST_WAIT_BUDGET_SECONDS)
+
+
+def end_request_budget(*args: Any) -> None:
+    _WAIT_DEADLINE.set(None)
+
+
+def _wait_limit() -> float | None:
+    """How long the next wait for the server may last (None: as long as it takes)."""
+    if _LONG_STATEMENTS.get():
+        return None
+    deadline = _WAIT_DEADLINE.get()
+    if deadline is None:
+        return CLIENT_WAIT_SECONDS
+    return min(CLIENT_WAIT_SECONDS, deadline - time.monotonic())
 
 
 @contextmanager
@@ -158,8 +182,11 @@ def bounded_connection_class() -> Any:
 
     class BoundedWaitConnection(psycopg.Connection[Any]):
         def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
-            if timeout is None and not _LONG_STATEMENTS.get():
-                timeout = CLIENT_WAIT_SECONDS
+            if timeout is None:
+                timeout = _wait_limit()
+                if timeout is not None and timeout <= 0:
+                    self.pgconn.finish()  # the request already waited all it may
+                    raise psycopg.OperationalError("no time left to wait for the database")
             try:
                 return super().wait(gen, interval, timeout)
             except psycopg.errors._WaitTimeout:  # psycopg's own "no answer in time" signal

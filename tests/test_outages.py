@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from participation import create_app
-from participation.db import CLIENT_WAIT_SECONDS, db
+from participation.db import REQUEST_WAIT_BUDGET_SECONDS, db
 from participation.extensions import limiter
 from participation.feedback.models import Submission
 from participation.plans.content import PlanContent
@@ -135,7 +135,8 @@ def test_frozen_database_answers_before_the_worker_timeout(app: Flask, relay: Re
     finally:
         relay.resume()
     assert response.status_code == 503
-    assert elapsed < CLIENT_WAIT_SECONDS + 5 < WORKER_TIMEOUT
+    # Each wait is bounded, and so are all of a request's waits together.
+    assert elapsed < REQUEST_WAIT_BUDGET_SECONDS + 3 < WORKER_TIMEOUT
     assert shows_words_back(response.get_data(as_text=True), key)
 
 
@@ -203,3 +204,31 @@ def test_plan_check_failing_serves_the_last_good_copy(app: Flask, demo_plan: Pla
     assert child.open_part("vision").status_code == 200
     assert child.get("/en/").status_code == 200
     assert re.search(r"<h1[^>]*>", child.page)
+
+
+def test_a_requests_waits_share_one_budget() -> None:
+    """Each wait gets what is left of the request's budget, never more than the single-wait
+    bound; maintenance work (long_statements) is not bounded."""
+    from participation.db import (
+        CLIENT_WAIT_SECONDS,
+        _wait_limit,
+        end_request_budget,
+        long_statements,
+        start_request_budget,
+    )
+
+    start_request_budget()
+    try:
+        assert _wait_limit() == CLIENT_WAIT_SECONDS
+        from participation import db as database
+
+        database._WAIT_DEADLINE.set(time.monotonic() + 2)
+        limit = _wait_limit()
+        assert limit is not None and 1 < limit <= 2
+        database._WAIT_DEADLINE.set(time.monotonic() - 1)
+        spent = _wait_limit()
+        assert spent is not None and spent <= 0
+        with long_statements():
+            assert _wait_limit() is None
+    finally:
+        end_request_budget()
