@@ -210,6 +210,7 @@ def test_a_requests_waits_share_one_budget() -> None:
     """Each wait gets what is left of the request's budget, never more than the single-wait
     bound; maintenance work (long_statements) is not bounded."""
     from participation.db import (
+        _WAIT_DEADLINE,
         CLIENT_WAIT_SECONDS,
         _wait_limit,
         end_request_budget,
@@ -220,12 +221,10 @@ def test_a_requests_waits_share_one_budget() -> None:
     start_request_budget()
     try:
         assert _wait_limit() == CLIENT_WAIT_SECONDS
-        from participation import db as database
-
-        database._WAIT_DEADLINE.set(time.monotonic() + 2)
+        _WAIT_DEADLINE.set(time.monotonic() + 2)
         limit = _wait_limit()
         assert limit is not None and 1 < limit <= 2
-        database._WAIT_DEADLINE.set(time.monotonic() - 1)
+        _WAIT_DEADLINE.set(time.monotonic() - 1)
         spent = _wait_limit()
         assert spent is not None and spent <= 0
         with long_statements():
