@@ -27,6 +27,8 @@ login_manager = LoginManager()
 login_manager.session_protection = None
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Where Flask-Login keeps a staff sign-in in the session cookie, which children's pages share.
+SIGN_IN_SESSION_KEYS = ("_user_id", "_fresh")
 STAFF_ROUTE_MARK = "_staff_roles"
 
 

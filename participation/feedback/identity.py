@@ -17,6 +17,7 @@ import time
 
 from flask import current_app, session
 
+from participation.auth import SIGN_IN_SESSION_KEYS
 from participation.feedback.models import AgeBand
 
 CHILD_KEY = "child"
@@ -69,8 +70,14 @@ def expire_idle_child() -> None:
         session[SEEN_KEY] = now
 
 
-def forget_child() -> None:
+def forget_child() -> bool:
+    """Clear everything the session holds about the child; True if a staff sign-in in this
+    browser was kept (a reviewer who previewed children's pages stays signed in, but their
+    CSRF secret goes too, so the next child can never be given the same child token)."""
+    kept = {key: session[key] for key in SIGN_IN_SESSION_KEYS if key in session}
     session.clear()
+    session.update(kept)
+    return bool(kept)
 
 
 def remember_age_band(age_band: AgeBand | None) -> None:

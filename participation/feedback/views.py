@@ -386,12 +386,17 @@ def finish(lang_code: str) -> BaseResponse | str:
     form = ConfirmForm()
     if form.validate_on_submit():
         classroom = current_classroom()  # read before the session is cleared: the next child
-        identity.forget_child()          # on this tablet can join the same class again
+        staff_kept = identity.forget_child()  # on this tablet can join the same class again
         response = make_response(render_template("feedback/finished.html", classroom=classroom))
-        for name in ("read_parts", "lang", current_app.config["SESSION_COOKIE_NAME"]):
+        for name in ("read_parts", "lang"):
             response.delete_cookie(name)
-        # Ask the browser to drop drafts and everything else it kept for this site too.
-        response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+        # Ask the browser to drop drafts and everything else it kept for this site too (all
+        # cookies, unless a staff member signed in on this browser is only previewing).
+        if staff_kept:
+            response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        else:
+            response.delete_cookie(current_app.config["SESSION_COOKIE_NAME"])
+            response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
         return response
     return render_template("feedback/finish.html", form=form, auto=request.args.get("auto") == "1")
 

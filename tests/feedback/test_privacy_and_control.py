@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import inspect, select, text
 
+from participation.accounts.models import Role
 from participation.db import db, utcnow
 from participation.feedback.identity import CHILD_KEY, SEEN_KEY
 from participation.feedback.models import Submission, SubmissionStatus
@@ -159,3 +161,22 @@ def test_approved_ideas_show_only_the_published_words_and_age_band(
     assert "Sam" not in reader.page
     child.get("/en/my-ideas")
     assert "Shared with other children." in child.page
+
+
+def test_finished_keeps_a_previewing_staff_member_signed_in(
+    app: Flask, staff_client: Any, demo_plan: PlanContent
+) -> None:
+    """A reviewer who opens a child's page (from the item page) and leaves it idle is not
+    signed out by the children's "I'm finished"; the child part of the session still goes."""
+    browser = staff_client("fac@example.org", Role.FACILITATOR)
+    child = Child(browser)
+    child.send("vision", "Previewed idea")
+    old_csrf_secret = browser.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    child.get("/en/finish")
+    response = browser.post("/en/finish", data={"csrf_token": child.csrf})
+    assert response.status_code == 200
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert browser.get("/staff/").status_code == 200  # still signed in
+    child.get("/en/my-ideas")
+    assert "Previewed idea" not in child.page  # the child's side is forgotten
+    assert browser.get_cookie(app.config["SESSION_COOKIE_NAME"]).value != old_csrf_secret
