@@ -82,6 +82,10 @@ class Settings:
     IDEA_LIMITS_PER_ADDRESS: str = "60 per minute"
     REACTION_LIMITS: str = "30 per minute"
     REACTION_LIMITS_PER_ADDRESS: str = "120 per minute"
+    # Wrong idea codes ("check my idea") and wrong classroom codes per address: only failures
+    # count, generous because a whole school shares one address and children mistype.
+    IDEA_CODE_FAILURE_LIMITS: str = "20 per minute; 100 per hour"
+    CLASSROOM_JOIN_FAILURE_LIMITS: str = "20 per minute"
     # Staff: a second factor for everyone unless a local demo turns it off (a banner says so).
     STAFF_TOTP_REQUIRED: bool = True
     PERMANENT_SESSION_LIFETIME: int = 30 * 60  # staff idle timeout, in seconds

@@ -43,9 +43,6 @@ from participation.plans.progress import part_opened
 
 bp = Blueprint("join", __name__)
 
-# Wrong codes per network address (a whole school shares one): generous for 60 children making
-# typing mistakes at once, far too few to guess one of ~8 x 10^11 codes.
-JOIN_FAILURE_LIMITS = "20 per minute"
 # Statuses that mean "no such code": only these count towards the limit. A closed or full
 # session proves the code was right, and a class should not be locked out by its own retries.
 FAILURE_STATUSES = frozenset({404, 422})
@@ -53,7 +50,7 @@ ERROR_STATUS = {"empty": 422, "unknown": 404, "closed": 410, "full": 409, "expir
 
 
 def _join_failure_limits() -> str:
-    return str(current_app.config.get("CLASSROOM_JOIN_FAILURE_LIMITS", JOIN_FAILURE_LIMITS))
+    return str(current_app.config["CLASSROOM_JOIN_FAILURE_LIMITS"])
 
 
 def _is_failure(response: Response) -> bool:

@@ -70,9 +70,6 @@ from participation.security import private_page
 
 bp = Blueprint("feedback", __name__)
 
-# Wrong idea codes per network address (a class shares one): room for a class's typing
-# mistakes, far too few to find one idea among 2^40 codes (see feedback/codes.py).
-CODE_FAILURE_LIMITS = "20 per minute; 100 per hour"
 
 
 def child_rate_key() -> str:
@@ -320,7 +317,7 @@ def my_ideas(lang_code: str) -> str:
 
 
 def _code_failure_limits() -> str:
-    return str(current_app.config.get("IDEA_CODE_FAILURE_LIMITS", CODE_FAILURE_LIMITS))
+    return str(current_app.config["IDEA_CODE_FAILURE_LIMITS"])
 
 
 def _is_wrong_code(response: Response) -> bool:
