@@ -139,6 +139,7 @@ def test_listen_says_when_the_phone_has_no_voice(
     expect(listen).to_have_attribute("aria-pressed", "false")
     assert spoken(page) == []
     phone.audit()
+    phone.screenshot(f"phone-{locale}-no-voice", full_page=False)
 
     # Voices arrive later, but none speaks this language: still no reading, the note stays.
     other = "en-US" if locale != "en" else "fr-FR"
