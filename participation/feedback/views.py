@@ -400,9 +400,16 @@ def finish(lang_code: str) -> BaseResponse | str:
 
 @bp.get("/<locale:lang_code>/help")
 def help_page(lang_code: str) -> str:
-    """Where to get help now, always one tap away."""
+    """Where to get help now, always one tap away, with a way back to the part (if any) the
+    child came from."""
     helpline = current_app.config["HELPLINES"].get(lang_code)
-    return render_template("feedback/help.html", helpline=helpline)
+    try:
+        plan = get_plan_view(lang_code)
+    except SQLAlchemyError:  # the help page never fails: only the way back is lost
+        reset_session()
+        plan = None
+    back_to = plan.section(request.args.get("part", "")) if plan else None
+    return render_template("feedback/help.html", helpline=helpline, back_to=back_to)
 
 
 def init_app(app: Flask) -> None:

@@ -72,3 +72,19 @@ def test_children_never_read_tablet_where_it_may_be_a_phone() -> None:
             for m in strings.finditer(path.read_text(encoding="utf-8"))]
     assert len(said) > 40
     assert [s for s in said if "tablet" in s.lower()] == []
+
+
+def test_the_help_page_never_fails(client: FlaskClient, demo_plan: PlanContent,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the database gone and no plan in memory, help is still there (only the way back
+    to the part is lost)."""
+    from sqlalchemy.exc import OperationalError
+
+    def down(locale: str) -> None:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr("participation.feedback.views.get_plan_view", down)
+    response = client.get("/en/help?part=vision")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Childline" in page
+    assert "Back to all the parts" in page
