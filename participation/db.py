@@ -13,8 +13,6 @@ from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Dialect, Engine, Enum, MetaData, event
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -226,7 +224,9 @@ def insert_unless_exists(model: Any, values: dict[str, Any], *,
 
 @cache
 def _insert_statement(table: Any, dialect: str, unique: tuple[str, ...] | None) -> Any:
-    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    from sqlalchemy.dialects import postgresql, sqlite  # on first use
+
+    make_insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
     elements = list(unique) if unique is not None else None
     return make_insert(table).on_conflict_do_nothing(index_elements=elements).returning(
         table.c.id

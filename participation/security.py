@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import bleach
 from flask import Flask, Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import Serializer, URLSafeTimedSerializer
@@ -50,6 +49,8 @@ SECURITY_HEADERS = {
 
 def clean_html(html: str) -> Markup:
     """Sanitise stored rich text with the app's single allowlist and mark it safe to render."""
+    import bleach  # on first use: plan content is sanitised once per worker, not per request
+
     cleaned = bleach.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -20,9 +20,9 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-import email_validator
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -39,10 +39,19 @@ TOTP_ISSUER = "participation"
 TOTP_MAX_FAILURES = 5
 # last_seen_at is written at most this often per session, not on every request.
 SESSION_TOUCH_SECONDS = 60
-# Demo and benchmark accounts use the reserved .invalid domain, which can never receive mail;
-# email-validator documents this list as the way to allow such a domain.
-if "invalid" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
-    email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("invalid")
+
+
+@cache
+def _email_validator() -> Any:
+    """email-validator, imported on first use (not on every start-up). Demo and benchmark
+    accounts use the reserved .invalid domain, which can never receive mail; the library
+    documents its special-use list as the way to allow such a domain."""
+    import email_validator
+
+    if "invalid" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+        email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("invalid")
+    return email_validator
+
 # Characters that never belong in an address: controls (line breaks, NUL), invisible format
 # characters and the Unicode line and paragraph separators.
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
@@ -106,9 +115,10 @@ def check_new_email(email: str) -> str:
     clearest message), then syntax. Existing addresses are never re-checked."""
     if has_forbidden_characters(email):
         raise AccountError("email_control")
+    validator = _email_validator()
     try:
-        email_validator.validate_email(email.strip(), check_deliverability=False)
-    except email_validator.EmailNotValidError as exc:
+        validator.validate_email(email.strip(), check_deliverability=False)
+    except validator.EmailNotValidError as exc:
         raise AccountError("bad_email") from exc
     return normalise_email(email)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import segno
 from flask import (
     Blueprint,
     Response,
@@ -62,6 +61,8 @@ def join_url(classroom: ClassroomSession) -> str:
 def qr_svg(url: str) -> Markup:
     """The QR code as inline SVG, made on the server; the page sizes it with CSS. (About 18 ms
     to encode, so each worker keeps the last few.)"""
+    import segno  # on first use: a tenth of a second off every start-up
+
     qr = segno.make(url, error="m")
     svg = qr.svg_inline(scale=1, border=4, dark="#000", light="#fff", omitsize=True,
                         svgclass="qr-svg", lineclass=None)

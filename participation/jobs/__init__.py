@@ -16,13 +16,13 @@ def init_app(app: Flask) -> None:
     """Build the app's queue from JOBS_URL (nothing connects yet) and add `flask jobs`."""
     from participation.jobs import services
     from participation.jobs.cli import jobs_cli
-    from participation.jobs.queue import JobQueue, build_huey, crontab, register_periodic
+    from participation.jobs.queue import JobQueue, crontab, register_periodic
 
     # Tests keep the queue in memory unless they name one; everyone else gets SQLite in
     # instance/ (no extra service) or the store JOBS_URL names.
     url = app.config["JOBS_URL"] or ("memory://" if app.config["TESTING"] else "")
-    huey = build_huey(url, Path(app.instance_path) / "jobs.sqlite3")
-    app.extensions["jobs"] = JobQueue(app, huey, services.dispatch_due)
+    app.extensions["jobs"] = JobQueue(app, url, Path(app.instance_path) / "jobs.sqlite3",
+                                      services.dispatch_due)
     # Nudges make dispatch prompt; this makes it certain (a lost nudge waits a minute at most).
     register_periodic(app, "jobs.dispatch_every_minute", crontab(minute="*"),
                       services.dispatch_due)

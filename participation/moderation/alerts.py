@@ -13,12 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-import smtplib
-import ssl
 from datetime import datetime, timedelta
-from email.errors import HeaderParseError
-from email.headerregistry import Address
-from email.message import EmailMessage
 from typing import Any
 
 import click
@@ -67,6 +62,9 @@ def _lead_emails() -> list[str]:
 
 def _is_usable_address(address: str) -> bool:
     """A plain addr-spec: a line break in one address must not reach a header (or stop alerts)."""
+    from email.errors import HeaderParseError
+    from email.headerregistry import Address
+
     if _CONTROL_RE.search(address):
         return False
     try:
@@ -83,6 +81,10 @@ def send_alert(subject: str, body: str) -> int:
     others. The server's certificate is verified on STARTTLS. An unreachable server raises, so
     the job is retried.
     """
+    import smtplib  # the mail modules load on first use, not with every command and worker
+    import ssl
+    from email.message import EmailMessage
+
     config = current_app.config
     if not config["SMTP_HOST"]:
         return 0

@@ -211,7 +211,7 @@ def test_starttls_verifies_the_servers_certificate(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     RecordingSMTP.calls = []
-    monkeypatch.setattr("participation.moderation.alerts.smtplib.SMTP", RecordingSMTP)
+    monkeypatch.setattr("smtplib.SMTP", RecordingSMTP)
     monkeypatch.setitem(app.config, "SMTP_STARTTLS", True)
     monkeypatch.setitem(app.config, "SMTP_USERNAME", "alerts")
     make_lead(app, "lead@example.org")
