@@ -194,7 +194,7 @@ def test_the_rejoin_button_for_the_finished_page(app: Flask, client: FlaskClient
                                utcnow() + timedelta(minutes=30))
         html = render_template_string('{% include "classrooms/_rejoin.html" %}', classroom=ref)
         assert f'href="/fr/join/{format_code(code)}"' in html
-        assert "Enfant suivant : rejoins la classe" in html
+        assert "Enfant suivant\u00a0: rejoins la classe" in html
         assert render_template_string('{% include "classrooms/_rejoin.html" %}',
                                       classroom=current_classroom()).strip() == ""
     page = client.get(f"/fr/join/{format_code(code)}").get_data(as_text=True)

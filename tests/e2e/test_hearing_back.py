@@ -111,7 +111,7 @@ def test_a_code_written_down_finds_the_idea_on_another_device(
     other.locator("summary").click()
     expect(other.get_by_text("A skate park next to the library, please!")).to_be_visible()
     expect(other.get_by_text("[hidden]")).to_have_count(0)
-    expect(other.locator(".hidden-words")).to_have_text("some words were hidden…")
+    expect(other.locator(".hidden-words")).to_have_text("des mots ont été cachés…")
     phone.audit()
     phone.page.locator("#ideas-title").scroll_into_view_if_needed()
     phone.screenshot("phone-fr-shared-other-languages", full_page=False)

@@ -53,6 +53,12 @@ def page_of(visitor: Child, path: str) -> str:
     return visitor.page
 
 
+def translated(app: Flask, locale: str, message: str) -> str:
+    """``message`` as a child reading in ``locale`` sees it."""
+    with app.app_context(), force_locale(locale):
+        return str(gettext(message))
+
+
 def rejection_sentences(locale: str) -> list[str]:
     """Every ordinary "not shared" sentence, as the child would read it in ``locale``."""
     sentences = ["Not shared.", "It could not be shared this time.",
@@ -194,14 +200,14 @@ def test_a_child_who_may_be_in_danger_is_answered_with_care(
     # Waiting for a lead: "my ideas" says a helping adult will read it, with help, no words.
     child.get(f"/{locale}/my-ideas")
     assert HARM[locale] not in child.page
-    assert "A helping adult will read what you wrote" in child.page
+    assert translated(app, locale, "A helping adult will read what you wrote, so they can help you.") in child.page
     assert HELPLINE_PHONE[locale] in child.page
     keep_safe(app, public_id)
     pages = {"my ideas": page_of(child, f"/{locale}/my-ideas"),
              "confirmation": page_of(child, f"/{locale}/ideas/{public_id}/sent"),
              "check": check(other_device(app, locale), code, locale)[1]}
     for name, page in pages.items():
-        assert "A helping adult has read what you wrote." in page, name
+        assert translated(app, locale, "A helping adult has read what you wrote.") in page, name
         assert HELPLINE_PHONE[locale] in page and EMERGENCY[locale] in page, name
         assert f'href="tel:{HELPLINE_PHONE[locale].replace(" ", "")}"' in page, name
         assert HARM[locale] not in page, name

@@ -72,7 +72,7 @@ def test_404_400_and_405_are_staff_pages(app: Flask, staff_client: StaffClient) 
     lead = staff_client("lead@example.org", Role.SAFEGUARDING_LEAD)
     for response, status in (
         (lead.get("/staff/items/" + "0" * 32), 404),
-        (app.test_client().get("/staff/nowhere"), 404),
+        (app.test_client().get("/staff/nowhere", headers={"Accept-Language": "en"}), 404),
         (lead.post("/staff/queues/next", data={"priority": "3"}), 400),  # no CSRF token
         (lead.delete("/staff/queues"), 405),
     ):

@@ -56,7 +56,7 @@ def test_help_page_leads_back(
     html = client.get(f"/es/help{query}").get_data(as_text=True)
     link = re.search(r'<p class="back-link">\s*<a href="([^"]+)"', html)
     assert link and link.group(1) == back
-    assert "Ask an adult near you" in html  # help for a child who does not understand
+    assert "Pregunta a un adulto que esté cerca de ti" in html  # for a child who does not understand
     assert "112" in html  # and, as before, help for a child who may be unsafe
 
 
