@@ -86,28 +86,12 @@ def submit_idea(
     if not IDEMPOTENCY_KEY_RE.match(idempotency_key):
         raise FeedbackError("bad_key")
     body = clean_idea_text(text)
-    try:
-        result = screen_text(body, locale)
-    except Exception as error:  # broken rules must never lose a child's words: store, look first
-        logger.error("Screening failed (%s); storing the idea as urgent for a human to read",
-                     type(error).__name__)
-        result = ScreeningResult(locale, True, Priority.URGENT, (), body)
-    screening = result.as_dict()
-    if not result.flags and result.urgent:
-        screening["flags"] = ["screening_failed"]
-    del screening["redacted"]  # kept in its own column, deleted with the text
-    del screening["version"]  # kept in its own column
     values = {
         "plan_id": plan_id,
         "section_id": section_id,
         "locale": locale,
         "age_band": age_band,
-        "body": body,
-        "status": SubmissionStatus.PENDING,
-        "priority": result.priority,
-        "screening": screening,
-        "screening_version": result.version or None,
-        "suggested_redaction": result.redacted if result.redacted != body else None,
+        **screened_values(body, locale),
         "child_token_hash": child_hash,
         "idempotency_key": idempotency_key,
     }
@@ -124,10 +108,38 @@ def submit_idea(
             return _replay(existing, child_hash)
     else:
         raise FeedbackError("server")
-    if result.priority == Priority.URGENT:
+    if values["priority"] == Priority.URGENT:
         # Same transaction as the idea: stored together or not at all, so no alert is lost.
         enqueue("alert.urgent", {"submission_id": new_id})
-    return SubmitResult(new_id, public_id, result.priority, created=True, code=code)
+    return SubmitResult(new_id, public_id, values["priority"], created=True, code=code)
+
+
+def screened_values(body: str, locale: str) -> dict[str, Any]:
+    """The columns of a new PENDING submission holding ``body``, screened: its priority,
+    flags, screening version and suggested redaction. Shared by a child's idea and a
+    committee's statement, so both are screened and queued the same way.
+
+    A screening failure never loses the words: the text is stored as urgent, for a human.
+    """
+    try:
+        result = screen_text(body, locale)
+    except Exception as error:  # broken rules must never lose a child's words: store, look first
+        logger.error("Screening failed (%s); storing the text as urgent for a human to read",
+                     type(error).__name__)
+        result = ScreeningResult(locale, True, Priority.URGENT, (), body)
+    screening = result.as_dict()
+    if not result.flags and result.urgent:
+        screening["flags"] = ["screening_failed"]
+    del screening["redacted"]  # kept in its own column, deleted with the text
+    del screening["version"]  # kept in its own column
+    return {
+        "body": body,
+        "status": SubmissionStatus.PENDING,
+        "priority": result.priority,
+        "screening": screening,
+        "screening_version": result.version or None,
+        "suggested_redaction": result.redacted if result.redacted != body else None,
+    }
 
 
 def _by_key(key: str) -> Submission | None:
