@@ -6,6 +6,7 @@ visiting such a page remembers the choice in a cookie for the next visit to ``/`
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from babel import Locale
@@ -18,6 +19,24 @@ LANG_COOKIE_MAX_AGE = 60 * 60 * 24 * 365
 
 # Language names as their speakers write them: the switcher shows each in its own language.
 NATIVE_NAMES = {"fr": "Français", "en": "English", "es": "Español"}
+
+
+# French typography: a narrow no-break space before ? ! ; and a no-break space before : and
+# inside « », so the mark never starts a line on a narrow phone. Plain spaces typed by a
+# writer are replaced; a mark with no space before it (a URL's "https:") is left alone.
+_FR_BEFORE_NARROW = re.compile(r"[ \t\u00a0]+([?!;»])")
+_FR_BEFORE_COLON = re.compile(r"[ \t\u202f]+:")
+_FR_AFTER_GUILLEMET = re.compile(r"«[ \t\u202f]+")
+
+
+def typeset(text: str, locale: str) -> str:
+    """``text`` with the spacing rules of ``locale`` (only French has any here)."""
+    if locale != "fr":
+        return text
+    text = _FR_BEFORE_NARROW.sub(lambda m: ("\u00a0" if m.group(1) == "»" else "\u202f")
+                                 + m.group(1), text)
+    text = _FR_BEFORE_COLON.sub("\u00a0:", text)
+    return _FR_AFTER_GUILLEMET.sub("«\u00a0", text)
 
 
 def supported_locales() -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from participation.config import SUPPORTED_LOCALES
+from participation.i18n import typeset
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TERM_RE = re.compile(r"\[\[([a-z0-9-]+)(?:\|([^\]|]+))?\]\]")
@@ -84,11 +85,16 @@ class PlanContent:
 
 
 class _Collector:
-    """Gathers problems while reading one file, each prefixed with the file and field path."""
+    """Gathers problems while reading one file, each prefixed with the file and field path.
 
-    def __init__(self, path: Path, problems: list[str]) -> None:
+    Texts of a language file come back typeset for that language (French spacing), so
+    writers may type plain spaces before ``?`` and the page still never breaks before it.
+    """
+
+    def __init__(self, path: Path, problems: list[str], locale: str | None = None) -> None:
         self.path = path
         self.problems = problems
+        self.locale = locale
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(f"{self.path}: {where}: {message}")
@@ -101,7 +107,7 @@ class _Collector:
         value = value.strip()
         if max_len is not None and len(value) > max_len:
             self.add(f"{where}.{key}" if where else key, f"longer than {max_len} characters")
-        return value
+        return typeset(value, self.locale) if self.locale else value
 
 
 def _read_yaml(path: Path, problems: list[str]) -> dict[str, Any] | None:
@@ -172,7 +178,7 @@ def _read_locale(
     data = _read_yaml(path, problems)
     if data is None:
         return None
-    check = _Collector(path, problems)
+    check = _Collector(path, problems, locale)
     if data.get("locale") != locale:
         check.add("locale", f"must be '{locale}' to match the file name")
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
+from participation.i18n import typeset
 from participation.plans.content import (
     ContentError,
     GlossaryEntry,
@@ -126,3 +128,26 @@ def test_plain_text_and_terms() -> None:
     markup = "**The** [[un]] and [[un|U.N.]].\n- item one."
     assert markup_to_plain(markup, GLOSSARY) == "The UN and U.N..\nitem one."
     assert terms_used(markup) == ["un"]
+
+
+def test_french_texts_never_break_before_a_mark(plan_copy: Path) -> None:
+    """Writers type plain spaces; French pages get no-break ones, other languages are untouched."""
+
+    def plain_spaces(data: dict) -> None:  # type: ignore[type-arg]
+        data["sections"]["who-we-are"]["title"] = "Qui sommes-nous ? « Nous » : tous !"
+
+    edit(plan_copy / "fr.yaml", plain_spaces)
+    edit(plan_copy / "en.yaml", lambda data: data["sections"]["who-we-are"].update(
+        title="Who are we ? Us : all !"))
+    content = read_plan_folder(plan_copy)
+    assert (content.locales["fr"].sections["who-we-are"].title
+            == "Qui sommes-nous\u202f? «\u00a0Nous\u00a0»\u00a0: tous\u202f!")
+    assert content.locales["en"].sections["who-we-are"].title == "Who are we ? Us : all !"
+    french = content.locales["fr"]
+    texts = [french.title, french.intro] + [
+        text for section in french.sections.values()
+        for text in (section.title, section.summary, section.simple, section.official)
+    ] + [entry.definition for entry in french.glossary.values()]
+    for text in texts:
+        assert not re.search(r"[ \t][?!;:»]|«[ \t]", text), text
+    assert "https://" in typeset("Voir https://example.org !", "fr")
