@@ -82,7 +82,7 @@ def test_the_item_page_shows_the_part_the_language_and_the_time(
     page = fac.get(review_next(fac, Priority.ORDINARY)).get_data(as_text=True)
     # The part's title and summary as the child read them (French), the language by name
     # (in the reviewer's English), and a link to the child's page of that part.
-    assert '<span lang="fr">En quoi croyons-nous ?</span>' in page
+    assert '<span lang="fr">En quoi croyons-nous\u202f?</span>' in page
     assert "Les droits des enfants guident tout notre travail" in page
     assert "<dd>French</dd>" in page
     assert 'href="/fr/plan/values"' in page
@@ -143,7 +143,7 @@ def test_save_alone_goes_back_to_the_queues(
     assert response.headers["Location"] == "/staff/queues"
     assert "Decision saved." in fac.get("/staff/queues").get_data(as_text=True)
     page = fac.get(url).get_data(as_text=True)
-    assert "Not shared: Not about the plan." in page
+    assert "Not shared. Reason: Not about the plan" in page
 
 
 def test_the_old_dispatching_route_is_gone(app: Flask, client: FlaskClient,
