@@ -366,7 +366,8 @@ def outcome_text(submission: Submission) -> str | None:
         return str(_("Shared with other children as written."))
     if status == SubmissionStatus.REJECTED:
         reason = submission.rejection_reason
-        return str(_("Not shared. Reason: %(reason)s", reason=reason_label(reason) if reason else "?"))
+        label = reason_label(reason) if reason else "?"
+        return str(_("Not shared. Reason: %(reason)s", reason=label))
     if status == SubmissionStatus.SAFEGUARDED:
         return str(_("Kept from sharing by a safeguarding lead: the child reads that a helping "
                      "adult has read it."))
