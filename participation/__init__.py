@@ -76,6 +76,7 @@ def _import_models() -> None:
     import participation.accounts.models
     import participation.audit.models
     import participation.classrooms.models
+    import participation.committees.models
     import participation.feedback.models
     import participation.jobs.models
     import participation.moderation.models
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from participation.accounts.admin import init_app as init_admin
     from participation.accounts.views import init_app as init_accounts
     from participation.classrooms.views import init_app as init_classrooms
+    from participation.committees.setup import init_app as init_committees
     from participation.feedback.views import init_app as init_feedback
     from participation.moderation.views import init_app as init_moderation
     from participation.plans.staff import init_app as init_plan_staff
@@ -104,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     init_admin(app)
     init_plan_staff(app)
     init_classrooms(app)
+    init_committees(app)
     init_staff_home(app)
 
 

@@ -131,6 +131,13 @@ class Settings:
     ORG_TIMEZONE: str = "UTC"
     # An open safeguarding concern with no new entry for this long is marked overdue.
     CONCERN_FOLLOW_UP_HOURS: int = 24
+    # A committee session's answer from the organisation is due this many days after every
+    # statement in it was decided ("you said, we did").
+    COMMITTEE_ANSWER_DAYS: int = 60
+    # The largest photo of children's work a facilitator may upload (bytes), and the longest
+    # side it is stored at once re-encoded (pixels).
+    COMMITTEE_PHOTO_MAX_BYTES: int = 12 * 1024 * 1024
+    COMMITTEE_PHOTO_MAX_SIDE: int = 2000
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=dict)
     TESTING: bool = False
 
@@ -192,7 +199,7 @@ def load_settings(instance_path: str, overrides: dict[str, Any] | None = None) -
             values[name] = env[name]
     for name in ("SMTP_PORT", "URGENT_ACK_MINUTES", "ALERT_GROUP_MINUTES", "JOBS_WORKERS",
                  "JOBS_MAX_ATTEMPTS", "SMTP_TIMEOUT_SECONDS", "STAFF_SESSION_MAX_HOURS",
-                 "STAFF_TOTP_LOCK_MINUTES", "CONCERN_FOLLOW_UP_HOURS"):
+                 "STAFF_TOTP_LOCK_MINUTES", "CONCERN_FOLLOW_UP_HOURS", "COMMITTEE_ANSWER_DAYS"):
         if env.get(name):
             values[name] = int(env[name])
     if env.get("STAFF_TOTP_REQUIRED"):

@@ -74,6 +74,9 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("classrooms.counts", "GET"): Access(CLASSROOMS, 404),
     ("classrooms.board", "GET"): Access(CLASSROOMS, 404),
     ("classrooms.end", "POST"): Access(CLASSROOMS, 404),
+    # committees: committee pages and the organisers' overview (committees/views.py)
+    # committees: the session recorder (committees/session_views.py)
+    # committees: review of committee input and the children's side (moderation, public_views)
 }
 UNKNOWN_INT, UNKNOWN_ID = "999999", "0" * 32  # ids no object has
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -39,7 +39,7 @@ class SubmissionStatus(enum.StrEnum):
 
 class SubmissionSource(enum.StrEnum):
     CHILD = "child"  # typed by a child on the tablet
-    COMMITTEE = "committee"  # recorded by a facilitator for a children's committee (later)
+    COMMITTEE = "committee"  # a committee's statement or photo caption, sent by its facilitator
 
 
 class AgeBand(enum.StrEnum):
@@ -115,6 +115,11 @@ class Submission(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         UTCDateTime(), default=None
     )
     decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    # A committee's statement or caption: the facilitator who submitted it, who may never
+    # review it (None for a child's own idea).
+    submitted_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
