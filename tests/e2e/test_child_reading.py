@@ -27,7 +27,7 @@ def test_read_a_part_in_each_language(child: Visitor, demo_plan: PlanContent, lo
     child.screenshot(f"tablet-{locale}-home")
 
     title = texts.sections["priority-1"].title
-    child.follow(page.get_by_role("link", name=re.compile(re.escape(title))))
+    child.follow(page.get_by_role("link", name=re.compile(re.escape(as_named(title)))))
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     child.audit()
     child.screenshot(f"tablet-{locale}-part")
@@ -38,7 +38,7 @@ def test_read_a_part_in_each_language(child: Visitor, demo_plan: PlanContent, lo
     child.audit()
 
     child.follow(page.get_by_role(
-        "link", name=re.compile(re.escape(texts.sections["priority-2"].title))).first)
+        "link", name=re.compile(re.escape(as_named(texts.sections["priority-2"].title)))).first)
     expect(page.get_by_role("heading", level=1)).to_have_text(texts.sections["priority-2"].title)
     child.audit()
     child.visit(f"/{locale}/")
@@ -73,6 +73,12 @@ def test_hard_word_opens_by_touch_and_by_keyboard(
     expect(word).to_be_focused()
 
 
+def as_named(text: str) -> str:
+    """``text`` as Playwright reads an accessible name: every run of spaces (French no-break
+    ones before ? ! : ; included) is one plain space."""
+    return re.sub(r"\s+", " ", text)
+
+
 def test_switch_language_keeps_the_part(child: Visitor, demo_plan: PlanContent) -> None:
     page = child.page
     child.visit("/en/plan/values")
@@ -104,7 +110,7 @@ def test_listen_reads_the_part_aloud(visitor_factory: Any, demo_plan: PlanConten
     button.click()
     said = spoken(page)
     assert said[0]["lang"] == "fr" and said[0]["voice"] == "fr-FR"
-    assert said[0]["text"].startswith(demo_plan.locales["fr"].sections["vision"].title)
+    assert said[0]["text"].startswith(as_named(demo_plan.locales["fr"].sections["vision"].title))
     expect(page.get_by_role("button", name="Arrêter la lecture")).to_have_attribute(
         "aria-pressed", "true")
     visitor.audit()
