@@ -1,5 +1,9 @@
 """Reads of children's feedback for children's pages: the ideas shared under each part (cached
-per worker) and the organisation's answer to one idea (given by a higher domain)."""
+per worker) and the organisation's answer to one idea (given by a higher domain).
+
+Only children's own ideas (``source = child``) are read here: a committee's statements are the
+group's voice, shown in their own region and never counted with individual children's ideas.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from participation.db import db, reset_session
-from participation.feedback.models import Submission, SubmissionStatus
+from participation.feedback.models import Submission, SubmissionSource, SubmissionStatus
 from participation.plans.queries import STALE_RETRY_SECONDS
 
 # What one answer source gives for an idea and the page's language: HTML, or None.
@@ -26,10 +30,12 @@ _NOT_WORDS_RE = re.compile(r"[\W_]+")
 
 def approved_ideas(plan_id: int, section_id: int | None, *, locale: str | None = None,
                    other_than: str | None = None, limit: int = 20) -> list[Submission]:
-    """Ideas an adult approved under a part (or "something missing?"), newest first, in one
-    language or all but one; only ``published_body`` is ever shown."""
+    """Children's ideas an adult approved under a part (or "something missing?"), newest first,
+    in one language or all but one; only ``published_body`` is ever shown. Never a committee's
+    statement or caption: group input has its own region."""
     query = select(Submission).where(
         Submission.plan_id == plan_id,
+        Submission.source == SubmissionSource.CHILD,
         Submission.status == SubmissionStatus.APPROVED,
         Submission.published_body.is_not(None),
         Submission.section_id == section_id if section_id is not None
@@ -91,12 +97,17 @@ def shared_ideas(plan_id: int, section_id: int | None, locale: str,
     return SharedIdeas(here, elsewhere)
 
 
-class SharedIdeasCache:
-    """Approved ideas under each part, as rendered HTML, kept per worker for
-    ``PLAN_CACHE_SECONDS``: an approval shows within that delay, and part pages stop querying
-    and rendering them on every request."""
+# Renders the HTML of one part's fragment: (plan id, part id or None, language) -> HTML.
+PartRenderer = Callable[[int, int | None, str], str]
 
-    def __init__(self) -> None:
+
+class PartFragmentCache:
+    """HTML rendered from the database for each part (and language), kept per worker for
+    ``PLAN_CACHE_SECONDS``: a change shows within that delay, and part pages stop querying and
+    rendering it on every request. While the database is down the last copy is served."""
+
+    def __init__(self, render: PartRenderer) -> None:
+        self._render = render
         self._entries: dict[tuple[int, int | None, str], tuple[float, str]] = {}
         self._lock = threading.Lock()
 
@@ -108,14 +119,13 @@ class SharedIdeasCache:
         if entry is not None and now - entry[0] < ttl:
             return entry[1]
         try:
-            ideas = shared_ideas(plan_id, section_id, locale)
+            html = self._render(plan_id, section_id, locale)
         except SQLAlchemyError:  # the database is down: keep showing what we had
             reset_session()
             stale = entry[1] if entry is not None else ""
             with self._lock:  # look again in a few seconds, not on every request
                 self._entries[key] = (now - ttl + STALE_RETRY_SECONDS, stale)
             return stale
-        html = render_template("feedback/_shared_ideas.html", ideas=ideas)
         with self._lock:
             self._entries[key] = (now, html)
         return html
@@ -123,6 +133,18 @@ class SharedIdeasCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def _render_shared_ideas(plan_id: int, section_id: int | None, locale: str) -> str:
+    ideas = shared_ideas(plan_id, section_id, locale)
+    return render_template("feedback/_shared_ideas.html", ideas=ideas)
+
+
+class SharedIdeasCache(PartFragmentCache):
+    """Approved children's ideas under each part, as rendered HTML (see PartFragmentCache)."""
+
+    def __init__(self) -> None:
+        super().__init__(_render_shared_ideas)
 
 
 def shared_ideas_html(plan_id: int, section_id: int | None, locale: str) -> str:

@@ -7,6 +7,10 @@ ALERT_GROUP_MINUTES goes out at once; the ones that follow within that window go
 e-mail when it ends. Every five minutes the worker re-alerts about urgent items nobody has
 acknowledged (by opening a concern) within URGENT_ACK_MINUTES; `flask alert-overdue` does the
 same for deployments that prefer cron.
+
+A disclosure made in a committee session is never written down: the facilitator raises a
+concern linked to the session and "alert.room_concern" tells the leads, grouped the same way,
+with a link and no name.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 URGENT_ALERT = "alert.urgent"
 OVERDUE_ALERT = "alert.overdue"
+ROOM_CONCERN_ALERT = "alert.room_concern"
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -121,18 +126,23 @@ def send_alert(subject: str, body: str) -> int:
     return sent
 
 
-def queue_url() -> str:
-    """The review queues' address from PUBLIC_URL (never from a request's Host header)."""
+def _public_url(endpoint: str, **values: Any) -> str:
+    """A staff page's address from PUBLIC_URL (never from a request's Host header)."""
     adapter = current_app.url_map.bind(
         "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
-    path = adapter.build("moderation.queues")
+    path = adapter.build(endpoint, values)
     return str(current_app.config["PUBLIC_URL"]).rstrip("/") + path
 
 
-def _alert_text(subject: str, opening: str) -> tuple[str, str]:
+def queue_url() -> str:
+    """The review queues' address."""
+    return _public_url("moderation.queues")
+
+
+def _alert_text(subject: str, opening: str, link_line: str | None = None) -> tuple[str, str]:
     body = "\n\n".join([
         opening,
-        gettext("Open the review queue: %(link)s", link=queue_url()),
+        link_line or gettext("Open the review queue: %(link)s", link=queue_url()),
         gettext("The child's words are never included in these messages."),
     ])
     return subject, body + "\n"
@@ -159,6 +169,43 @@ def overdue_alert_text(count: int, minutes: int) -> tuple[str, str]:
                  "%(num)d urgent items have waited more than %(minutes)d minutes without a "
                  "concern being opened.", count, minutes=minutes),
     )
+
+
+def room_concern_alert_text(concern_ids: list[int]) -> tuple[str, str]:
+    """Subject and body of the alert about concerns raised in committee sessions: no name, no
+    words, a link to the concern (to the list when there are several)."""
+    count = len(concern_ids)
+    link = (_public_url("moderation.concern", concern_id=concern_ids[0]) if count == 1
+            else _public_url("moderation.concerns"))
+    return _alert_text(
+        ngettext("A safeguarding concern was raised in a committee session",
+                 "%(num)d safeguarding concerns were raised in committee sessions", count),
+        ngettext("A facilitator raised a safeguarding concern during a children's committee "
+                 "session. A safeguarding lead needs to read it.",
+                 "%(num)d safeguarding concerns were raised during children's committee "
+                 "sessions in the last few minutes. A safeguarding lead needs to read them.",
+                 count),
+        ngettext("Open the concern: %(link)s", "Open the concerns: %(link)s", count, link=link),
+    )
+
+
+def alert_room_concerns(payloads: list[dict[str, Any]]) -> None:
+    """Job: one e-mail about the concerns raised in committee sessions since the last alert
+    (those still open)."""
+    ids = sorted({int(payload["concern_id"]) for payload in payloads})
+    still_open = list(db.session.scalars(
+        select(Concern.id)
+        .where(Concern.id.in_(ids), Concern.committee_session_id.is_not(None),
+               Concern.closed_at.is_(None))
+        .order_by(Concern.id)
+    )) if ids else []
+    sent = 0
+    if still_open:  # send first, write after (SQLite's single write lock)
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            sent = send_alert(*room_concern_alert_text(still_open))
+    for concern_id in still_open:
+        record_event("alert.room_concern", actor_id=None, object_type="concern",
+                     object_id=concern_id, details={"emails": sent, "items": len(still_open)})
 
 
 def _still_waiting(ids: list[int]) -> list[int]:
@@ -249,6 +296,7 @@ def _group_window() -> timedelta:
 def init_app(app: Flask) -> None:
     register_grouped_handler(app, URGENT_ALERT, alert_urgent_items, _group_window)
     register_handler(app, OVERDUE_ALERT, alert_overdue_items)
+    register_grouped_handler(app, ROOM_CONCERN_ALERT, alert_room_concerns, _group_window)
     register_periodic(app, "alerts.realert_overdue", crontab(minute="*/5"), realert_overdue)
     app.cli.add_command(alert_overdue_command)
 

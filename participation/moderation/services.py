@@ -4,20 +4,31 @@ Several reviewers work at once, on several app workers. Claiming must hand each 
 one of them: on PostgreSQL the candidate row is locked with ``FOR UPDATE SKIP LOCKED`` (others
 skip it instead of waiting); everywhere, the claim itself is a conditional UPDATE that only
 succeeds while the item is still unclaimed (or its claim expired), so SQLite is correct too.
-Every decision is written to the audit log in the same transaction.
+Every decision is written to the audit log in the same transaction, and the higher domains
+that listen to decisions (a committee session moving on) are told in it too.
+
+A committee's statement or caption is never reviewed by the facilitator who submitted it: they
+are never handed it, every decision refuses them, and bulk approval never offers group input.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import Flask, current_app
 from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 
 from participation.accounts.models import Role, User
 from participation.audit.services import record_event
 from participation.db import db, insert_unless_exists, utcnow
-from participation.feedback.models import RejectionReason, Submission, SubmissionStatus
+from participation.feedback.models import (
+    RejectionReason,
+    Submission,
+    SubmissionSource,
+    SubmissionStatus,
+)
 from participation.feedback.services import change_submission, clean_idea_text
 from participation.jobs.services import enqueue
 from participation.moderation.models import Concern, ConcernEntry, ConcernView, EntryKind
@@ -49,9 +60,22 @@ def reviewable_priorities(user: User) -> tuple[Priority, ...]:
     return ()
 
 
+def submitted_it(user: User, submission: Submission) -> bool:
+    """A committee's statement or caption this person submitted as its facilitator: someone
+    else must review it (a child's idea has no submitter)."""
+    return submission.submitted_by_id is not None and submission.submitted_by_id == user.id
+
+
 def can_review(user: User, submission: Submission) -> bool:
-    """The object-level rule: guessing an urgent item's id gives a facilitator nothing."""
-    return submission.priority in reviewable_priorities(user)
+    """The object-level rule: guessing an urgent item's id gives a facilitator nothing, and no
+    one reviews the committee input they submitted."""
+    return (submission.priority in reviewable_priorities(user)
+            and not submitted_it(user, submission))
+
+
+def not_submitted_by(user: User) -> ColumnElement[bool]:
+    """Items this person did not submit (every child's idea, others' committee input)."""
+    return or_(Submission.submitted_by_id.is_(None), Submission.submitted_by_id != user.id)
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
@@ -59,6 +83,25 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
         Submission.status == SubmissionStatus.PENDING,
         or_(Submission.claimed_by_id.is_(None), Submission.claim_expires_at < now),
     )
+
+
+# Listeners told of every decision on an item (approved, rejected, kept from sharing), inside
+# the decision's transaction. A higher domain registers one (committees move a session on);
+# moderation never imports it.
+DECISION_LISTENERS = "review_decision_listeners"
+DecisionListener = Callable[[Submission], None]
+
+
+def register_decision_listener(app: Flask, listener: DecisionListener) -> None:
+    """Call ``listener(submission)`` after each decision, before the request's commit."""
+    listeners: list[DecisionListener] = app.extensions.setdefault(DECISION_LISTENERS, [])
+    if listener not in listeners:
+        listeners.append(listener)
+
+
+def _decided(submission: Submission) -> None:
+    for listener in current_app.extensions.get(DECISION_LISTENERS, []):
+        listener(submission)
 
 
 def claim_next(user: User, *, priority: int | None = None, now: datetime | None = None,
@@ -77,7 +120,8 @@ def claim_next(user: User, *, priority: int | None = None, now: datetime | None 
     for _attempt in range(attempts):
         query = (
             select(Submission.id)
-            .where(_claimable(now), Submission.priority.in_(priorities))
+            .where(_claimable(now), Submission.priority.in_(priorities),
+                   not_submitted_by(user))
             .order_by(Submission.priority.desc(), Submission.created_at, Submission.id)
             .limit(1)
         )
@@ -88,7 +132,7 @@ def claim_next(user: User, *, priority: int | None = None, now: datetime | None 
             return None
         result = db.session.execute(
             update(Submission)
-            .where(Submission.id == candidate, _claimable(now))
+            .where(Submission.id == candidate, _claimable(now), not_submitted_by(user))
             .values(claimed_by_id=user.id, claim_expires_at=now + timedelta(minutes=CLAIM_MINUTES))
             .execution_options(synchronize_session=False)
         )
@@ -100,9 +144,16 @@ def claim_next(user: User, *, priority: int | None = None, now: datetime | None 
     return None
 
 
-def _check_holder(submission: Submission, user: User, now: datetime) -> None:
+def _check_reviewer(user: User, submission: Submission) -> None:
+    """Refuse someone who may not decide this item, saying why."""
+    if submitted_it(user, submission):
+        raise ReviewError("own_submission")
     if not can_review(user, submission):
         raise ReviewError("forbidden")
+
+
+def _check_holder(submission: Submission, user: User, now: datetime) -> None:
+    _check_reviewer(user, submission)
     if submission.status != SubmissionStatus.PENDING:
         raise ReviewError("already_decided")
     expired = submission.claim_expires_at is not None and submission.claim_expires_at < now
@@ -116,6 +167,7 @@ def _held_by(user: User, now: datetime) -> tuple[ColumnElement[bool], ...]:
         Submission.status == SubmissionStatus.PENDING,
         Submission.claimed_by_id == user.id,
         Submission.claim_expires_at >= now,
+        not_submitted_by(user),
     )
 
 
@@ -129,6 +181,7 @@ def _decide(submission: Submission, user: User, status: SubmissionStatus, now: d
     if not changed:
         _check_holder(submission, user, now)  # says why (decided, or no longer theirs)
         raise ReviewError("already_decided")
+    _decided(submission)
 
 
 def in_lead_lane(submission: Submission) -> bool:
@@ -200,11 +253,14 @@ def _lead_decision(submission: Submission, user: User) -> tuple[ColumnElement[bo
     """Who may take a lead's decision on an item, and the state it must still be in."""
     if not can_handle_concerns(user):
         raise ReviewError("forbidden")
+    if submitted_it(user, submission):
+        raise ReviewError("own_submission")
     if submission.status != SubmissionStatus.PENDING:
         raise ReviewError("already_decided")
     if not in_lead_lane(submission):
         raise ReviewError("not_urgent")
-    return (Submission.status == SubmissionStatus.PENDING, Submission.priority.in_(LEAD_LANES))
+    return (Submission.status == SubmissionStatus.PENDING, Submission.priority.in_(LEAD_LANES),
+            not_submitted_by(user))
 
 
 def keep_from_sharing(submission: Submission, user: User, *,
@@ -219,6 +275,7 @@ def keep_from_sharing(submission: Submission, user: User, *,
     )
     if not changed:
         raise ReviewError("already_decided")
+    _decided(submission)
     record_event("safeguarding.kept_from_sharing", actor_id=user.id, object_type="submission",
                  object_id=submission.id)
 
@@ -263,9 +320,12 @@ def open_concern(submission: Submission, user: User, note: str, *,
     existing = _concern_of(submission)
     if existing is not None:
         return existing
-    if submission.status == SubmissionStatus.SAFEGUARDED:  # kept from sharing, concern later
+    deciding = submission.status != SubmissionStatus.SAFEGUARDED  # else: a concern later
+    if not deciding:  # kept from sharing earlier: the concern comes now
         if not can_handle_concerns(user):
             raise ReviewError("forbidden")
+        if submitted_it(user, submission):
+            raise ReviewError("own_submission")
         expected: tuple[ColumnElement[bool], ...] = (
             Submission.status == SubmissionStatus.SAFEGUARDED,)
     else:
@@ -284,10 +344,12 @@ def open_concern(submission: Submission, user: User, note: str, *,
     concern = db.session.get(Concern, concern_id)
     assert concern is not None
     add_concern_entry(concern, user, EntryKind.NOTE, note)
-    change_submission(
+    changed = change_submission(
         submission, *expected, status=SubmissionStatus.SAFEGUARDED, decided_at=now,
         decided_by_id=user.id, claimed_by_id=None, claim_expires_at=None,
     )
+    if changed and deciding:
+        _decided(submission)
     record_event("concern.opened", actor_id=user.id, object_type="concern", object_id=concern.id,
                  details={"submission": submission.id})
     return concern
@@ -354,15 +416,22 @@ def record_concern_view(concern: Concern, user: User) -> None:
 BULK_LIMIT = 50
 
 
+def _bulk_source() -> ColumnElement[bool]:
+    """Only children's own ideas: a group's statement or caption always gets its own look."""
+    return Submission.source == SubmissionSource.CHILD
+
+
 def bulk_candidates(user: User, *, now: datetime | None = None) -> list[Submission]:
-    """Ordinary items screening found nothing in, unclaimed, oldest first: safe to preview
-    together. Anything flagged (personal details, insults, harm) is always reviewed alone."""
+    """Children's ordinary ideas screening found nothing in, unclaimed, oldest first: safe to
+    preview together. Anything flagged (personal details, insults, harm) and any committee
+    input is always reviewed alone."""
     now = now or utcnow()
     if 0 not in reviewable_priorities(user):
         return []
     items = db.session.scalars(
         select(Submission)
-        .where(_claimable(now), Submission.priority == 0)
+        .where(_claimable(now), Submission.priority == 0, _bulk_source(),
+               not_submitted_by(user))
         .order_by(Submission.created_at, Submission.id)
         .limit(BULK_LIMIT * 4)
     ).all()
@@ -379,11 +448,13 @@ def bulk_approve(user: User, public_ids: list[str], *, now: datetime | None = No
     approved = 0
     for public_id in public_ids[:BULK_LIMIT]:
         item = db.session.scalar(select(Submission).where(Submission.public_id == public_id))
-        if item is None or item.priority != 0 or (item.screening or {}).get("flags"):
+        if (item is None or item.priority != 0 or (item.screening or {}).get("flags")
+                or item.source != SubmissionSource.CHILD or submitted_it(user, item)):
             continue
         result = db.session.execute(
             update(Submission)
-            .where(Submission.id == item.id, _claimable(now))
+            .where(Submission.id == item.id, _claimable(now), _bulk_source(),
+                   not_submitted_by(user))
             .values(claimed_by_id=user.id, claim_expires_at=now + timedelta(minutes=1))
             .execution_options(synchronize_session=False)
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from babel import Locale
 from flask import (
@@ -22,7 +22,7 @@ from flask import (
     render_template,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -31,7 +31,12 @@ from werkzeug.wrappers import Response
 from participation.accounts.models import Role
 from participation.auth import staff_required
 from participation.db import db, utcnow
-from participation.feedback.models import RejectionReason, Submission, SubmissionStatus
+from participation.feedback.models import (
+    RejectionReason,
+    Submission,
+    SubmissionSource,
+    SubmissionStatus,
+)
 from participation.feedback.services import FeedbackError
 from participation.forms import Form
 from participation.moderation.forms import (
@@ -52,13 +57,16 @@ from participation.moderation.forms import (
 )
 from participation.moderation.models import Concern, EntryKind
 from participation.moderation.queries import (
+    ROOM,
     concern_rows,
     flagged_segments,
     is_flagged,
+    origin_of,
     place_of,
     proposed_reason,
     queue_summaries,
     screening_findings,
+    session_facts,
 )
 from participation.moderation.services import (
     LEAD_LANES,
@@ -79,6 +87,8 @@ from participation.moderation.services import (
     record_concern_view,
     reject_submission,
     return_to_review,
+    reviewable_priorities,
+    submitted_it,
 )
 from participation.screening.services import Priority
 
@@ -133,8 +143,11 @@ def _item_or_404(public_id: str) -> Submission:
     item: Submission | None = db.session.scalar(
         select(Submission).where(Submission.public_id == public_id)
     )
-    # Someone who may not review it learns nothing, not even that it exists.
-    if item is None or not can_review(current_user, item):
+    # Someone who may not review it learns nothing, not even that it exists; the facilitator
+    # who submitted a committee's input is told that someone else reviews it.
+    if item is None or not (can_review(current_user, item) or (
+            submitted_it(current_user, item)
+            and item.priority in reviewable_priorities(current_user))):
         abort(404)
     return item
 
@@ -142,8 +155,17 @@ def _item_or_404(public_id: str) -> Submission:
 @bp.get("/items/<public_id>")
 @staff_required(*REVIEWERS)
 def item(public_id: str) -> Page:
-    """One child's idea in its context, with its flags highlighted and the decisions."""
-    return _item_page(_item_or_404(public_id))
+    """One child's idea (or a committee's statement) in its context, with its flags
+    highlighted and the decisions."""
+    submission = _item_or_404(public_id)
+    if submitted_it(current_user, submission):
+        return _item_page(submission, error="own_submission", status=403)
+    return _item_page(submission)
+
+
+def _refusal_status(error: ReviewError | FeedbackError) -> int:
+    """Refused because of who asks (403), or because the item moved on (409)."""
+    return 403 if error.code in ("own_submission", "forbidden") else 409
 
 
 def _decide(submission: Submission, form: DecisionForm, name: str,
@@ -156,7 +178,8 @@ def _decide(submission: Submission, form: DecisionForm, name: str,
         decision()
     except (ReviewError, FeedbackError) as error:
         db.session.rollback()
-        return _item_page(submission, error=error.code, posted={name: form}, status=409)
+        return _item_page(submission, error=error.code, posted={name: form},
+                          status=_refusal_status(error))
     return _saved(lane, bool(form.then_next.data))
 
 
@@ -233,7 +256,8 @@ def start_concern(public_id: str) -> Page:
         concern = open_concern(submission, current_user, form.note.data or "")
     except ReviewError as error:
         db.session.rollback()
-        return _item_page(submission, error=error.code, posted={"concern": form}, status=409)
+        return _item_page(submission, error=error.code, posted={"concern": form},
+                          status=_refusal_status(error))
     if form.then_next.data and lane in LEAD_LANES:
         return _open_next(lane, notices=((str(concern.id), "concern-opened"),))
     db.session.commit()
@@ -280,13 +304,18 @@ def _concern_or_404(concern_id: int) -> Concern:
 @bp.get("/concerns/<int:concern_id>")
 @staff_required(*LEADS)
 def concern(concern_id: int) -> str:
-    """The restricted record: the child's original words, and everything done since."""
+    """The restricted record: the child's original words (or, for a disclosure made in a
+    committee session, where and when, and the case reference), and everything done since."""
     record = _concern_or_404(concern_id)
     record_concern_view(record, current_user)
     db.session.commit()
-    submission = db.session.get(Submission, record.submission_id)
+    submission = (db.session.get(Submission, record.submission_id)
+                  if record.submission_id is not None else None)
+    room = (session_facts([record.committee_session_id]).get(record.committee_session_id)
+            if record.committee_session_id is not None else None)
     return render_template("moderation/concern.html", concern=record, item=submission,
                            place=place_of(submission) if submission else None,
+                           origin=origin_of(submission) if submission else None, room=room,
                            entry_form=EntryForm(formdata=None),
                            close_form=CloseConcernForm(formdata=None))
 
@@ -335,10 +364,12 @@ class ItemActions:
     concern_later: bool  # kept from sharing without a concern: a lead may still open one
     flagged: bool  # screening found something: the edited version comes first
     shows_original: bool  # the child's own words (once an edited version is shared: leads)
+    own: bool  # a committee's input this person submitted: someone else decides it
 
 
 def item_actions(submission: Submission) -> ItemActions:
-    pending = submission.status == SubmissionStatus.PENDING
+    own = submitted_it(current_user, submission)
+    pending = submission.status == SubmissionStatus.PENDING and not own
     lead_lane = in_lead_lane(submission)
     leads = can_handle_concerns(current_user)
     expiry = submission.claim_expires_at
@@ -351,15 +382,22 @@ def item_actions(submission: Submission) -> ItemActions:
         unclaimed=pending and not lead_lane and not holds,
         lead=pending and lead_lane and leads,
         concern_later=(submission.status == SubmissionStatus.SAFEGUARDED and leads
-                       and concern_of(submission) is None),
+                       and not own and concern_of(submission) is None),
         flagged=is_flagged(submission),
         shows_original=not redacted or leads,
+        own=own,
     )
 
 
 def outcome_text(submission: Submission) -> str | None:
     """What became of a decided item, in a sentence (None while it waits)."""
     status = submission.status
+    from_committee = submission.source == SubmissionSource.COMMITTEE
+    if status == SubmissionStatus.APPROVED and from_committee:
+        if submission.published_body != submission.body:
+            return str(_("Shown to children under its part, in an edited version, as a "
+                         "committee's words."))
+        return str(_("Shown to children under its part, as written, as a committee's words."))
     if status == SubmissionStatus.APPROVED:
         if submission.published_body != submission.body:
             return str(_("Shared with other children in an edited version."))
@@ -371,6 +409,8 @@ def outcome_text(submission: Submission) -> str | None:
     if status == SubmissionStatus.SAFEGUARDED:
         return str(_("Kept from sharing by a safeguarding lead: the child reads that a helping "
                      "adult has read it."))
+    if status == SubmissionStatus.WITHDRAWN and from_committee:
+        return str(_("Withdrawn by the committee's facilitator."))
     if status == SubmissionStatus.WITHDRAWN:
         return str(_("Withdrawn by the child."))
     return None
@@ -411,6 +451,7 @@ def _item_page(submission: Submission, *, error: str | None = None,
         "moderation/item.html", item=submission, actions=actions, forms=forms,
         segments=flagged_segments(submission) if actions.shows_original else [],
         place=place_of(submission), concern=concern_of(submission), error=error,
+        origin=origin_of(submission),
         shortcuts=item_shortcuts(actions), outcome=outcome_text(submission),
         findings=screening_findings(submission),
     ), status
@@ -461,7 +502,10 @@ def detail_label(kind: str) -> str:
 
 
 def concern_category_label(category: str | None) -> str:
-    """A concern's category on the list: a flag, or a reviewer's escalation."""
+    """A concern's category on the list: a flag, a reviewer's escalation, or a disclosure made
+    in a committee session."""
+    if category == ROOM:
+        return str(_("Raised in a committee session"))
     return flag_label(category) if category else _("Escalated by a reviewer")
 
 
@@ -484,6 +528,9 @@ def review_error(code: str) -> str:
         ),
         "already_with_lead": _("This item is already with the safeguarding leads."),
         "reason_needed": _("Say why this is not a concern: it goes in the audit log."),
+        "own_submission": _(
+            "You submitted this committee's input, so another reviewer decides it."),
+        "forbidden": _("You cannot decide this item."),
     }.get(code, _("That action could not be done.")))
 
 
@@ -497,6 +544,11 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def day_label(value: date) -> str:
+    """A day in the reader's language ("20 November 2026"): a session's date."""
+    return str(format_date(value, "long"))
+
+
 def init_app(app: Flask) -> None:
     from participation.moderation.alerts import init_app as init_alerts
 
@@ -506,5 +558,5 @@ def init_app(app: Flask) -> None:
         entry_label=entry_label, queue_label=queue_label, queue_description=queue_description,
         flag_label=flag_label, reason_label=reason_label, review_error=review_error,
         concern_category_label=concern_category_label, language_name=language_name,
-        detail_label=detail_label,
+        detail_label=detail_label, day_label=day_label,
     )
