@@ -75,6 +75,18 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("classrooms.board", "GET"): Access(CLASSROOMS, 404),
     ("classrooms.end", "POST"): Access(CLASSROOMS, 404),
     # committees: committee pages and the organisers' overview (committees/views.py)
+    ("committees.index", "GET"): Access(ALL, 200),  # each sees the committees they may
+    ("committees.new", "GET"): Access(frozenset({ORG, A}), 200),
+    ("committees.create", "POST"): Access(frozenset({ORG, A}), 422),  # no name: the form
+    ("committees.overview", "GET"): Access(frozenset({ORG, A}), 200),
+    ("committees.committee", "GET"): Access(ALL, 404),
+    ("committees.edit", "GET"): Access(frozenset({ORG, A}), 404),
+    ("committees.update", "POST"): Access(frozenset({ORG, A}), 404),
+    ("committees.facilitators", "POST"): Access(frozenset({ORG, A}), 404),
+    ("committees.lead", "POST"): Access(frozenset({ORG, A}), 404),
+    ("committees.pause", "POST"): Access(frozenset({ORG, A}), 404),
+    ("committees.close", "POST"): Access(frozenset({ORG, A}), 404),
+    ("committees.reactivate", "POST"): Access(frozenset({ORG, A}), 404),
     # committees: the session recorder (committees/session_views.py)
     # committees: review of committee input and the children's side (moderation, public_views)
 }
