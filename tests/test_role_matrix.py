@@ -88,6 +88,33 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("committees.close", "POST"): Access(frozenset({ORG, A}), 404),
     ("committees.reactivate", "POST"): Access(frozenset({ORG, A}), 404),
     # committees: the session recorder (committees/session_views.py)
+    # Facilitators only (admins are not implied); an unknown committee or session is a 404.
+    ("committee_sessions.start", "GET"): Access(frozenset({F}), 404),
+    ("committee_sessions.start", "POST"): Access(frozenset({F}), 404),
+    ("committee_sessions.session", "GET"): Access(frozenset({F}), 404),
+    ("committee_sessions.prepare", "GET"): Access(frozenset({F}), 404),
+    ("committee_sessions.prepare", "POST"): Access(frozenset({F}), 404),
+    ("committee_sessions.pack", "GET"): Access(frozenset({F}), 404),
+    ("committee_sessions.consent", "GET"): Access(frozenset({F}), 404),
+    ("committee_sessions.consent", "POST"): Access(frozenset({F}), 404),
+    ("committee_sessions.parts", "GET"): Access(frozenset({F}), 404),
+    ("committee_sessions.save_part", "POST"): Access(frozenset({F}), 404),
+    ("committee_sessions.new_statement", "POST"): Access(frozenset({F}), 404),
+    ("committee_sessions.change_statement", "GET"): Access(frozenset({F}), 404),
+    ("committee_sessions.change_statement", "POST"): Access(frozenset({F}), 404),
+    ("committee_sessions.remove_statement", "POST"): Access(frozenset({F}), 404),
+    ("committee_sessions.work", "GET"): Access(frozenset({F}), 404),
+    ("committee_sessions.upload_photo", "POST"): Access(frozenset({F}), 404),
+    ("committee_sessions.photo", "GET"): Access(frozenset({F, L, A}), 404),  # and reviewers
+    ("committee_sessions.remove_photo", "POST"): Access(frozenset({F}), 404),
+    ("committee_sessions.read_back", "GET"): Access(frozenset({F}), 404),
+    ("committee_sessions.read_back", "POST"): Access(frozenset({F}), 404),
+    ("committee_sessions.attest", "GET"): Access(frozenset({F}), 404),
+    ("committee_sessions.attest", "POST"): Access(frozenset({F}), 404),
+    ("committee_sessions.submit", "POST"): Access(frozenset({F}), 404),
+    ("committee_sessions.withdraw", "POST"): Access(frozenset({F}), 404),
+    ("committee_sessions.room_concern", "GET"): Access(frozenset({F}), 404),
+    ("committee_sessions.room_concern", "POST"): Access(frozenset({F}), 404),
     # committees: review of committee input and the children's side (moderation, public_views)
 }
 UNKNOWN_INT, UNKNOWN_ID = "999999", "0" * 32  # ids no object has

@@ -261,7 +261,8 @@ def _parts(session: CommitteeSession) -> list[tuple[int, str]]:
 def _render(template: str, session: CommitteeSession, status: int = 200,
             **context: Any) -> Response:
     html = render_template(template, session=session, titles=section_titles(
-        session.plan_id, session.locale), labels=_labels(), **context)
+        session.plan_id, session.locale), labels=_labels(), button=ButtonForm(formdata=None),
+        **context)
     return make_response(html, status)
 
 
@@ -313,7 +314,7 @@ def session(session_id: str) -> Response:
     recorded = _load(session_id)
     return _render("committees/session.html", recorded, steps=step_states(recorded),
                    missing=missing_text, states=submission_states(recorded),
-                   button=ButtonForm(), can_submit=recorded.status == SessionStatus.CHECKED
+                   can_submit=recorded.status == SessionStatus.CHECKED
                    and attested(recorded))
 
 
@@ -477,7 +478,7 @@ def _parts_page(recorded: CommitteeSession, status: int = 200,
         key = _add_key(section_id)
         adds[key] = failed.get(key) or _statement_form(recorded, key, section_id=section_id)
     return _render("committees/session_parts.html", recorded, status, part_forms=part_forms,
-                   adds=adds, add_key=_add_key, button=ButtonForm(), vote=has_vote(recorded),
+                   adds=adds, add_key=_add_key, vote=has_vote(recorded),
                    consent_done=consent_complete(recorded),
                    error=session_error(error) if error else None)
 
@@ -611,7 +612,7 @@ def _photo_form(recorded: CommitteeSession) -> PhotoForm:
 def _work_page(recorded: CommitteeSession, form: PhotoForm, status: int = 200,
                error: str | None = None) -> Response:
     return _render("committees/session_work.html", recorded, status, form=form,
-                   button=ButtonForm(), consent_done=consent_complete(recorded),
+                   consent_done=consent_complete(recorded),
                    max_mb=current_app.config["COMMITTEE_PHOTO_MAX_BYTES"] // (1024 * 1024),
                    error=session_error(error) if error else None)
 
@@ -806,7 +807,7 @@ def attest(session_id: str) -> BaseResponse:
                          "send")
     status = 422 if form.is_submitted() else 200
     return _render("committees/session_attest.html", recorded, status, form=form,
-                   button=ButtonForm(), consent_done=consent_complete(recorded),
+                   consent_done=consent_complete(recorded),
                    can_submit=recorded.status == SessionStatus.CHECKED and attested(recorded),
                    error=session_error(error) if error else None)
 

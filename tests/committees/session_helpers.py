@@ -30,9 +30,17 @@ from participation.committees.sessions import (
 from participation.db import db
 from participation.plans.models import Section
 from tests.committees.builders import make_committee, make_session
-from tests.conftest import StaffAccount, make_staff, sign_in
+from tests.conftest import CSRF_RE, StaffAccount, make_staff, sign_in
 
 FUTURE = date.today() + timedelta(days=365)
+BASE = "/staff/committee-sessions"
+
+
+def token(page: str) -> str:
+    """The CSRF token of the first form in a page's HTML."""
+    match = CSRF_RE.search(page)
+    assert match, "no form on the page"
+    return match.group(1)
 
 
 @dataclass(frozen=True)

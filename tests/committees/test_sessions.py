@@ -46,6 +46,7 @@ from participation.plans.content import PlanContent
 from participation.plans.models import Plan, Section
 from tests.committees.builders import make_committee, make_session
 from tests.committees.session_helpers import (
+    BASE,
     FUTURE,
     Recorder,
     consent_record,
@@ -54,16 +55,8 @@ from tests.committees.session_helpers import (
     sections,
     session_at,
     signed_in,
+    token,
 )
-from tests.conftest import CSRF_RE
-
-BASE = "/staff/committee-sessions"
-
-
-def token(page: str) -> str:
-    match = CSRF_RE.search(page)
-    assert match
-    return match.group(1)
 
 
 def user(app: Flask, who: Recorder) -> User:
