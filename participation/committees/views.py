@@ -26,6 +26,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
+from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from participation.accounts.models import Role
@@ -169,6 +170,21 @@ def _lead_form(committee: Committee | None = None) -> LeadForm:
     return form
 
 
+def start_session_url(committee: Committee) -> str | None:
+    """The recorder's "new session" address for this committee, or None while the recorder
+    has no such route (this page must never break on it). The contract names the argument
+    ``committee``; session_views names it ``committee_id``: either is accepted."""
+    if START_SESSION not in current_app.view_functions:
+        return None
+    for argument in ("committee", "committee_id"):
+        values: dict[str, Any] = {argument: committee.public_id}
+        try:
+            return url_for(START_SESSION, **values)
+        except BuildError:
+            continue
+    return None
+
+
 def _committee_page(committee: Committee, *, facilitators_form: FacilitatorsForm | None = None,
                     lead_form: LeadForm | None = None, error: str | None = None,
                     status: int = 200) -> tuple[str, int]:
@@ -181,7 +197,7 @@ def _committee_page(committee: Committee, *, facilitators_form: FacilitatorsForm
         else None,
         lead_form=(lead_form or _lead_form(committee)) if manage else None,
         status_form=CommitteeStatusForm(formdata=None), error=error,
-        start_session=START_SESSION in current_app.view_functions,
+        start_session_url=start_session_url(committee),
     ), status
 
 
