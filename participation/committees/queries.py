@@ -158,14 +158,13 @@ def public_photo(public_id: str) -> SessionPhoto | None:
 STAFF_PHOTO_ENDPOINT = "committee_sessions.photo"
 
 
-def _staff_photo_url(photo_public_id: str) -> str | None:
+def _staff_photo_url(session_public_id: str, photo_public_id: str) -> str | None:
     if STAFF_PHOTO_ENDPOINT not in current_app.view_functions:
         return None
     rule = next(current_app.url_map.iter_rules(STAFF_PHOTO_ENDPOINT))
-    names = [name for name in rule.arguments if name != "public_id"]
-    if len(rule.arguments) != 1 or names:  # an unexpected shape: show the caption alone
+    if set(rule.arguments) != {"session_id", "photo_id"}:  # another shape: the caption alone
         return None
-    return url_for(STAFF_PHOTO_ENDPOINT, public_id=photo_public_id)
+    return url_for(STAFF_PHOTO_ENDPOINT, session_id=session_public_id, photo_id=photo_public_id)
 
 
 def committee_origin(submission: Submission) -> CommitteeOrigin | None:
@@ -189,16 +188,17 @@ def committee_origin(submission: Submission) -> CommitteeOrigin | None:
             share=str(SHARE_LABELS[share]) if share is not None else None, photo_url=None,
         )
     photo = db.session.execute(
-        select(SessionPhoto.public_id, Committee.name, CommitteeSession.held_on)
+        select(SessionPhoto.public_id, CommitteeSession.public_id, Committee.name,
+               CommitteeSession.held_on)
         .join(CommitteeSession, CommitteeSession.id == SessionPhoto.session_id)
         .join(Committee, Committee.id == CommitteeSession.committee_id)
         .where(SessionPhoto.submission_id == submission.id)
     ).first()
     if photo is None:
         return None
-    photo_id, name, held_on = photo
+    photo_id, session_public_id, name, held_on = photo
     return CommitteeOrigin(committee=name, held_on=held_on, kind=None, voice=None, share=None,
-                           photo_url=_staff_photo_url(photo_id))
+                           photo_url=_staff_photo_url(session_public_id, photo_id))
 
 
 def room_session_facts(session_ids: Collection[int]) -> dict[int, SessionFacts]:
