@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, make_response, render_template
+from flask import Blueprint, abort, current_app, g, make_response, render_template
 from werkzeug.wrappers import Response
 
 from participation.committees.queries import (
@@ -90,6 +90,8 @@ def photo(lang_code: str, public_id: str) -> Response:
     found = public_photo(public_id)
     if found is None or found.media_type not in SERVED_TYPES:
         abort(404)
+    # A picture is not a choice of language: no cookie on a response caches may keep.
+    g.pop("lang_code", None)
     response = make_response(found.image)
     response.headers["Content-Type"] = found.media_type
     response.headers["Cache-Control"] = f"public, max-age={PHOTO_MAX_AGE}"

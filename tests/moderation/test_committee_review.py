@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -43,6 +44,7 @@ from tests.conftest import StaffAccount, csrf_token, make_staff, sign_in
 from tests.feedback.helpers import Child
 from tests.jobs.builders import URGENT_WORDS
 from tests.jobs.fake_smtp import FakeSMTPServer
+from tests.test_html_validity import _validate
 
 StaffClient = Callable[..., FlaskClient]
 PUBLIC_URL = "https://participation.example.org"
@@ -359,3 +361,27 @@ def test_a_statement_with_a_disclosure_reaches_the_urgent_lane_only(
         session = db.session.get_one(CommitteeSession, sent.session_id)
         assert session.status.value == "submitted"
 
+
+
+def test_the_committee_review_pages_are_valid_html(
+        app: Flask, people: dict[str, StaffAccount], staff_client: StaffClient,
+        tmp_path: Path) -> None:
+    runner = people["runner"]
+    committee = make_committee(app, facilitator_ids=(runner.id,))
+    sent = submitted_session(app, committee, runner.id,
+                             captions=(("values", "Notre école idéale."),))
+    concern_id = room_concern(app, sent.session_id, runner.id)
+    reviewer = staff_client("reviewer@example.org", Role.FACILITATOR, Role.SAFEGUARDING_LEAD)
+    pages = []
+    for _item in range(2):  # the statement, then the caption
+        location = reviewer.post("/staff/queues/next", data={
+            "csrf_token": csrf_token(reviewer, "/staff/queues")}).headers["Location"]
+        pages.append(location)
+    pages += ["/staff/concerns", f"/staff/concerns/{concern_id}"]
+    files = []
+    for index, path in enumerate(pages):
+        response = reviewer.get(path)
+        assert response.status_code == 200, path
+        (tmp_path / f"{index}.html").write_bytes(response.data)
+        files.append(str(tmp_path / f"{index}.html"))
+    assert _validate(files) == []
