@@ -417,7 +417,7 @@ def consent(session_id: str) -> BaseResponse:
             error = failed.code
         else:
             return _done(_("Consent saved. You can go on with the parts."),
-                         "committee_sessions.session", recorded)
+                         "committee_sessions.parts", recorded)
     # What was read (stored with the consent), or what is to be read now.
     version, texts = assent_texts()
     assent = recorded.assent_text or AssentText(
@@ -478,7 +478,7 @@ def _parts_page(recorded: CommitteeSession, status: int = 200,
         key = _add_key(section_id)
         adds[key] = failed.get(key) or _statement_form(recorded, key, section_id=section_id)
     return _render("committees/session_parts.html", recorded, status, part_forms=part_forms,
-                   adds=adds, add_key=_add_key, vote=has_vote(recorded),
+                   adds=adds, add_key=_add_key, vote=has_vote(recorded), failed_keys=set(failed),
                    consent_done=consent_complete(recorded),
                    error=session_error(error) if error else None)
 
