@@ -108,7 +108,7 @@ class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
 
 class StartSessionForm(Form):
     held_on = DateField(_l("Date of the session"), validators=[InputRequired()])
-    locale = SelectField(_l("Language of the session"), validators=[InputRequired()])
+    locale = SelectField(_l("Language of the session"))
 
     def set_choices(self, locales: list[str]) -> None:
         self.locale.choices = options((code, NATIVE_NAMES.get(code, code)) for code in locales)
@@ -117,7 +117,7 @@ class StartSessionForm(Form):
 class PrepareForm(Form):
     parts = MultiCheckboxField(_l("Parts of the plan to discuss"), coerce=int,
                                validators=[DataRequired(_l("Choose at least one part."))])
-    locale = SelectField(_l("Language of the session"), validators=[InputRequired()])
+    locale = SelectField(_l("Language of the session"))
     methods = MultiCheckboxField(_l("Methods"),
                                  validators=[DataRequired(_l("Choose at least one method."))])
 
@@ -190,7 +190,7 @@ class PartForm(Form):
 
 
 class StatementForm(Form):
-    section = SelectField(_l("About"), validators=[InputRequired()])
+    section = SelectField(_l("About"))
     kind = RadioField(_l("Kind"), validators=[InputRequired()])
     voice = RadioField(_l("Whose words"), validators=[InputRequired()])
     share = SelectField(_l("How many held this view"),
@@ -218,7 +218,7 @@ class PhotoForm(Form):
                                      "needed."),
                       validators=[FileRequired(_l("Choose a photo."))],
                       render_kw={"accept": "image/jpeg,image/png,image/webp"})
-    section = SelectField(_l("About"), validators=[InputRequired()])
+    section = SelectField(_l("About"))
     caption = TextAreaField(_l("The children's caption"),
                             description=_l("In their words. Never a name."),
                             validators=[DataRequired(), Length(max=MAX_IDEA_LENGTH)],
