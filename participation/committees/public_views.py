@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, g, make_response, render_template
+from flask import Blueprint, Flask, abort, current_app, g, make_response, render_template
 from werkzeug.wrappers import Response
 
 from participation.committees.queries import (
@@ -97,3 +97,10 @@ def photo(lang_code: str, public_id: str) -> Response:
     response.headers["Cache-Control"] = f"public, max-age={PHOTO_MAX_AGE}"
     response.headers["Content-Disposition"] = "inline"
     return response
+
+
+def init_app(app: Flask) -> None:
+    """Show approved group input under each part for children (one cached panel per part)."""
+    app.register_blueprint(bp)
+    app.extensions["committee_work"] = CommitteeWorkCache()
+    app.extensions["part_panels"].append(CommitteeWorkPanel())

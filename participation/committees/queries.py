@@ -15,40 +15,19 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, select
 
+from participation.committees.labels import SHARE_LABELS, STATEMENT_KIND_LABELS, VOICE_LABELS
 from participation.committees.models import (
     Committee,
     CommitteeSession,
     SessionPhoto,
-    ShareOfGroup,
     Statement,
     StatementKind,
-    StatementVoice,
 )
 from participation.db import db
 from participation.feedback.models import Submission, SubmissionSource, SubmissionStatus
 from participation.moderation.queries import CommitteeOrigin, SessionFacts
 
 # How a statement's kind reads to reviewers and to children.
-KIND_LABELS = {
-    StatementKind.RECOMMENDATION: _l("Recommendation"),
-    StatementKind.QUESTION: _l("Question"),
-    StatementKind.MINORITY_VIEW: _l("Minority view (not everyone agreed)"),
-}
-# Whose words, as a reviewer reads it (the facilitator wrote the statement down).
-VOICE_LABELS = {
-    StatementVoice.OWN_WORDS: _l("The children's own words"),
-    StatementVoice.PARAPHRASE: _l("The facilitator's paraphrase"),
-    StatementVoice.TRANSLATION: _l("The facilitator's translation"),
-}
-# How many of the group held the view: words, never a number.
-SHARE_LABELS = {
-    ShareOfGroup.ONE_OR_TWO: _l("One or two children"),
-    ShareOfGroup.SOME: _l("Some children"),
-    ShareOfGroup.ABOUT_HALF: _l("About half of the children"),
-    ShareOfGroup.MOST: _l("Most of the children"),
-    ShareOfGroup.ALL: _l("All the children"),
-}
-# The heading of each statement on the children's side, in child language.
 CHILD_KIND_LABELS = {
     StatementKind.RECOMMENDATION: _l("They ask for this"),
     StatementKind.QUESTION: _l("They have a question"),
@@ -183,7 +162,7 @@ def committee_origin(submission: Submission) -> CommitteeOrigin | None:
     if statement is not None:
         kind, voice, share, name, held_on = statement
         return CommitteeOrigin(
-            committee=name, held_on=held_on, kind=str(KIND_LABELS[kind]),
+            committee=name, held_on=held_on, kind=str(STATEMENT_KIND_LABELS[kind]),
             voice=str(VOICE_LABELS[voice]),
             share=str(SHARE_LABELS[share]) if share is not None else None, photo_url=None,
         )

@@ -19,14 +19,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from participation.accounts.models import User
+from participation.committees.labels import KIND_LABELS
 from participation.committees.models import (
     CommitteeKind,
-    CommitteeStatus,
-    GroupPosition,
-    SessionStatus,
-    ShareOfGroup,
-    StatementKind,
-    StatementVoice,
 )
 from participation.committees.registry import (
     NAME_MAX_LENGTH,
@@ -36,50 +31,6 @@ from participation.committees.registry import (
 )
 from participation.forms import Form
 from participation.i18n import NATIVE_NAMES
-
-KIND_LABELS = {
-    CommitteeKind.NATIONAL: _l("National"),
-    CommitteeKind.LOCAL: _l("Local"),
-    CommitteeKind.ORGANISATION: _l("A member organisation's own"),
-}
-STATUS_LABELS = {
-    CommitteeStatus.ACTIVE: _l("Active"),
-    CommitteeStatus.PAUSED: _l("Paused"),
-    CommitteeStatus.CLOSED: _l("Closed"),
-}
-SESSION_STATUS_LABELS = {
-    SessionStatus.DRAFT: _l("Being recorded"),
-    SessionStatus.CHECKED: _l("Checked with the children"),
-    SessionStatus.SUBMITTED: _l("Sent, waiting for review"),
-    SessionStatus.IN_REVIEW: _l("In review"),
-    SessionStatus.ACCEPTED: _l("Accepted: answer due"),
-    SessionStatus.ANSWERED: _l("Answered"),
-    SessionStatus.CLOSED: _l("Closed"),
-    SessionStatus.WITHDRAWN: _l("Withdrawn"),
-}
-POSITION_LABELS = {
-    GroupPosition.AGREE: _l("Agree"),
-    GroupPosition.MIXED: _l("Mixed"),
-    GroupPosition.DISAGREE: _l("Disagree"),
-    GroupPosition.NOT_UNDERSTOOD: _l("Did not understand"),
-}
-STATEMENT_KIND_LABELS = {
-    StatementKind.RECOMMENDATION: _l("Recommendation"),
-    StatementKind.QUESTION: _l("Question"),
-    StatementKind.MINORITY_VIEW: _l("Minority view"),
-}
-VOICE_LABELS = {
-    StatementVoice.OWN_WORDS: _l("The children's own words"),
-    StatementVoice.PARAPHRASE: _l("Paraphrased by the facilitator"),
-    StatementVoice.TRANSLATION: _l("Translated"),
-}
-SHARE_LABELS = {
-    ShareOfGroup.ONE_OR_TWO: _l("one or two children"),
-    ShareOfGroup.SOME: _l("some children"),
-    ShareOfGroup.ABOUT_HALF: _l("about half of the children"),
-    ShareOfGroup.MOST: _l("most children"),
-    ShareOfGroup.ALL: _l("all the children"),
-}
 
 
 def _optional_id(value: Any) -> int | None:

@@ -102,12 +102,8 @@ def on_decision(submission: Submission) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Listen to review decisions on committee submissions; tell the review pages where group
-    input comes from; show approved group input under each part for children."""
-    from participation.committees.public_views import CommitteeWorkCache, CommitteeWorkPanel
-
+    """Listen to review decisions on committee submissions, and tell the review pages where
+    group input comes from."""
     register_decision_listener(app, on_decision)
     register_origin_source(app, committee_origin)
     register_session_facts(app, room_session_facts)
-    app.extensions["committee_work"] = CommitteeWorkCache()
-    app.extensions["part_panels"].append(CommitteeWorkPanel())

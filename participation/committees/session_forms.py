@@ -22,12 +22,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from participation.committees.models import (
-    GroupPosition,
-    Method,
-    ShareOfGroup,
-    StatementKind,
-    StatementVoice,
+from participation.committees.labels import (
+    METHOD_LABELS,
+    POSITION_LABELS,
+    SHARE_LABELS,
+    STATEMENT_KIND_LABELS,
+    VOICE_LABELS,
+    as_text,
 )
 from participation.committees.sessions import (
     ACCOUNT_MAX,
@@ -53,50 +54,23 @@ SOMETHING_MISSING = "missing"  # the part choice for "something missing"
 
 
 def method_labels() -> dict[str, str]:
-    return {
-        Method.DISCUSSION: str(_l("Discussion")),
-        Method.SHOW_OF_HANDS: str(_l("Show of hands")),
-        Method.SECRET_VOTE: str(_l("Secret vote")),
-        Method.DOT_VOTING: str(_l("Dot voting")),
-        Method.RANKING: str(_l("Ranking")),
-        Method.DRAWING: str(_l("Drawing")),
-        Method.ROLE_PLAY: str(_l("Role play")),
-    }
+    return as_text(METHOD_LABELS)
 
 
 def position_labels() -> dict[str, str]:
-    return {
-        GroupPosition.AGREE: str(_l("The group agrees")),
-        GroupPosition.MIXED: str(_l("Views are mixed")),
-        GroupPosition.DISAGREE: str(_l("The group disagrees")),
-        GroupPosition.NOT_UNDERSTOOD: str(_l("The group did not understand it")),
-    }
+    return as_text(POSITION_LABELS)
 
 
 def kind_labels() -> dict[str, str]:
-    return {
-        StatementKind.RECOMMENDATION: str(_l("Recommendation")),
-        StatementKind.QUESTION: str(_l("Question")),
-        StatementKind.MINORITY_VIEW: str(_l("Minority view")),
-    }
+    return as_text(STATEMENT_KIND_LABELS)
 
 
 def voice_labels() -> dict[str, str]:
-    return {
-        StatementVoice.OWN_WORDS: str(_l("The children's own words")),
-        StatementVoice.PARAPHRASE: str(_l("My paraphrase")),
-        StatementVoice.TRANSLATION: str(_l("My translation")),
-    }
+    return as_text(VOICE_LABELS)
 
 
 def share_labels() -> dict[str, str]:
-    return {
-        ShareOfGroup.ONE_OR_TWO: str(_l("One or two")),
-        ShareOfGroup.SOME: str(_l("Some")),
-        ShareOfGroup.ABOUT_HALF: str(_l("About half")),
-        ShareOfGroup.MOST: str(_l("Most")),
-        ShareOfGroup.ALL: str(_l("All")),
-    }
+    return as_text(SHARE_LABELS)
 
 
 class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]

@@ -33,6 +33,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from participation.accounts.models import Role, User
 from participation.auth import staff_required
 from participation.committees.access import can_record_session, runs_committee
+from participation.committees.labels import SESSION_STATUS_LABELS, as_text
 from participation.committees.models import (
     AssentText,
     CommitteeSession,
@@ -206,12 +207,7 @@ def step_labels() -> dict[str, str]:
 
 
 def status_labels() -> dict[str, str]:
-    return {
-        SessionStatus.DRAFT: _("Draft"), SessionStatus.CHECKED: _("Checked with the children"),
-        SessionStatus.SUBMITTED: _("Sent for review"), SessionStatus.IN_REVIEW: _("In review"),
-        SessionStatus.ACCEPTED: _("Accepted"), SessionStatus.ANSWERED: _("Answered"),
-        SessionStatus.CLOSED: _("Closed"), SessionStatus.WITHDRAWN: _("Withdrawn"),
-    }
+    return as_text(SESSION_STATUS_LABELS)
 
 
 # -- loading and access --------------------------------------------------------------------

@@ -42,7 +42,7 @@ from participation.feedback.services import MAX_IDEA_LENGTH
 from participation.jobs.services import enqueue
 from participation.moderation.models import Concern, ConcernEntry, EntryKind
 from participation.plans.models import Section, SectionText
-from participation.plans.queries import PlanView, get_plan_view
+from participation.plans.queries import PlanView, get_plan_view, plan_view_for
 from participation.screening.services import Priority
 
 OBJECT_TYPE = "committee_session"
@@ -85,10 +85,12 @@ def find_committee(public_id: str) -> Committee | None:
 
 
 def plan_view(session: CommitteeSession) -> PlanView | None:
-    """The session's plan as children read it in the session's language, while it is still
-    the current plan (a replaced plan has no pack any more)."""
+    """The session's plan as children read it in the session's language: the cached copy
+    while it is the current plan, else built for it (a pack outlives a plan's replacement)."""
     view = get_plan_view(session.locale)
-    return view if view is not None and view.id == session.plan_id else None
+    if view is not None and view.id == session.plan_id:
+        return view
+    return plan_view_for(session.plan_id, session.locale)
 
 
 def choosable_sections(session: CommitteeSession) -> list[tuple[int, str]]:

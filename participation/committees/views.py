@@ -36,6 +36,15 @@ from participation.committees.access import (
     can_manage_committees,
     runs_committee,
 )
+from participation.committees.labels import (
+    KIND_LABELS,
+    POSITION_LABELS,
+    SESSION_STATUS_LABELS,
+    SHARE_LABELS,
+    STATEMENT_KIND_LABELS,
+    STATUS_LABELS,
+    VOICE_LABELS,
+)
 from participation.committees.models import Committee, CommitteeStatus
 from participation.committees.overview import committee_overview
 from participation.committees.registry import (
@@ -55,13 +64,6 @@ from participation.committees.registry import (
     update_committee,
 )
 from participation.committees.registry_forms import (
-    KIND_LABELS,
-    POSITION_LABELS,
-    SESSION_STATUS_LABELS,
-    SHARE_LABELS,
-    STATEMENT_KIND_LABELS,
-    STATUS_LABELS,
-    VOICE_LABELS,
     CommitteeForm,
     CommitteeStatusForm,
     FacilitatorsForm,

@@ -227,6 +227,13 @@ def cached_plan_view(locale: str) -> PlanView | None:
     return plan_cache().cached(locale)
 
 
+def plan_view_for(plan_id: int, locale: str) -> PlanView:
+    """A given plan as children read it in ``locale`` (its default language if it has no
+    ``locale`` text), current or not: a committee's printed pack keeps the plan it discussed.
+    Built from the database each time; children's pages use the cached current plan."""
+    return _build_plan_view(plan_id, locale)
+
+
 def get_plan_view(locale: str) -> PlanView | None:
     """The active plan as children read it in ``locale``, or None when no plan is loaded."""
     return plan_cache().get(locale)

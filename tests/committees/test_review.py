@@ -30,7 +30,7 @@ from participation.moderation.services import (
 )
 from participation.plans.content import PlanContent
 from tests.committees.builders import make_committee
-from tests.committees.test_review_builders import Said, Sent, submitted_session
+from tests.committees.review_builders import Said, Sent, submitted_session
 from tests.conftest import StaffAccount, make_staff
 from tests.feedback.helpers import Child
 from tests.jobs.builders import URGENT_WORDS

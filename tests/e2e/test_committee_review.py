@@ -18,7 +18,7 @@ from participation.db import db, utcnow
 from participation.moderation.models import Concern, ConcernEntry, EntryKind
 from participation.plans.content import PlanContent
 from tests.committees.builders import make_committee
-from tests.committees.test_review_builders import Said, submitted_session
+from tests.committees.review_builders import Said, submitted_session
 from tests.conftest import STAFF_PASSPHRASE, StaffAccount, make_staff
 from tests.e2e.conftest import PHONE, TABLET, Visitor
 from tests.jobs.builders import URGENT_WORDS

@@ -141,7 +141,7 @@ def test_a_facilitator_records_and_sends_a_session(
     staff.follow(page.get_by_role("link", name="Part by part"))
     staff.audit()
     first = page.locator("section.part-card").first
-    first.get_by_label("The group agrees").check()
+    first.get_by_label("Agree", exact=True).check()
     first.get_by_label("Votes for").fill("4")
     first.get_by_label("Votes against").fill("1")
     first.get_by_label("Words the children found hard").fill("mandate, advocacy")
@@ -155,7 +155,7 @@ def test_a_facilitator_records_and_sends_a_session(
     missing = page.get_by_role("region", name="Something missing from the plan")
     missing.get_by_text("Add a statement").click()
     missing.get_by_label("Minority view").check()
-    missing.get_by_label("My paraphrase").check()
+    missing.get_by_label("The facilitator's paraphrase").check()
     missing.get_by_label("What the group said").fill("Sport is missing from the plan.")
     staff.follow(missing.get_by_role("button", name="Add", exact=True))  # no share: refused
     expect(page.get_by_role("alert")).to_contain_text("Say how many held this minority view")

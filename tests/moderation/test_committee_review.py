@@ -39,12 +39,11 @@ from participation.moderation.services import (
 from participation.plans.content import PlanContent
 from participation.screening.services import Priority
 from tests.committees.builders import make_committee
-from tests.committees.test_review_builders import Said, submitted_session
-from tests.conftest import StaffAccount, csrf_token, make_staff, sign_in
+from tests.committees.review_builders import Said, submitted_session
+from tests.conftest import StaffAccount, csrf_token, html_problems, make_staff, sign_in
 from tests.feedback.helpers import Child
 from tests.jobs.builders import URGENT_WORDS
 from tests.jobs.fake_smtp import FakeSMTPServer
-from tests.test_html_validity import _validate
 
 StaffClient = Callable[..., FlaskClient]
 PUBLIC_URL = "https://participation.example.org"
@@ -378,10 +377,9 @@ def test_the_committee_review_pages_are_valid_html(
             "csrf_token": csrf_token(reviewer, "/staff/queues")}).headers["Location"]
         pages.append(location)
     pages += ["/staff/concerns", f"/staff/concerns/{concern_id}"]
-    files = []
+    bodies = {}
     for index, path in enumerate(pages):
         response = reviewer.get(path)
         assert response.status_code == 200, path
-        (tmp_path / f"{index}.html").write_bytes(response.data)
-        files.append(str(tmp_path / f"{index}.html"))
-    assert _validate(files) == []
+        bodies[str(index)] = response.data
+    assert html_problems(bodies, tmp_path) == []
