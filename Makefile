@@ -58,7 +58,7 @@ db: install
 
 ## Demo only: clearly fictional ideas so every part and every review queue shows something.
 demo: db
-	@echo "==> Fictional children's ideas for the demo"
+	@echo "==> Fictional children's ideas and a children's committee for the demo"
 	@$(BIN)/flask seed-demo
 
 run: demo compile-strings

@@ -1,4 +1,5 @@
-"""`flask seed-demo`: fictional ideas so every panel and queue of a fresh demo shows something."""
+"""`flask seed-demo`: fictional ideas and a fictional children's committee, so every panel and
+queue of a fresh demo shows something."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from participation.audit.models import AuditEvent
 from participation.audit.services import record_event
 from participation.db import db, utcnow
+from participation.demo.committees import seed_demo_committee
 from participation.feedback.identity import token_hash
 from participation.feedback.models import Submission, SubmissionStatus
 from participation.feedback.services import change_submission, submit_idea
@@ -77,8 +79,11 @@ def seed_demo(echo: Any = click.echo) -> int:
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
-    """Add clearly fictional ideas (shared and waiting) for the local demo; once only."""
+    """Add clearly fictional ideas (shared and waiting) and a children's committee with a sent
+    and a draft session, for the local demo; once only."""
     added = seed_demo()
+    db.session.commit()
+    seed_demo_committee(click.echo)
     db.session.commit()
     if added:
         click.echo(f"Added {added} fictional ideas: every part shows shared ideas, and the "
