@@ -67,12 +67,16 @@ def fill_consent(page: Any, *, present: int, ages: tuple[int, int, int], assents
 def print_views(staff: Visitor, name: str) -> bytes:
     """The page as Chromium prints it: a PDF, and a screenshot with print media."""
     page = staff.page
+    # Print media for both (page.pdf() would follow an earlier emulate_media("screen")), then
+    # back to no emulation at all.
+    page.emulate_media(media="print")
+    for chrome in (".staff-header", ".session-steps", "form"):  # only the children's sheet
+        expect(page.locator(chrome).first).to_be_hidden()
     pdf: bytes = page.pdf(format="A4", print_background=True)
     SCREENSHOTS.mkdir(exist_ok=True)
     (SCREENSHOTS / f"{name}.pdf").write_bytes(pdf)
-    page.emulate_media(media="print")
     staff.screenshot(f"{name}-print")
-    page.emulate_media(media="screen")
+    page.emulate_media(media="null")
     return pdf
 
 
