@@ -27,7 +27,7 @@ install-dev: $(VENV)/.installed-dev
 
 ## Translations: the catalogues in translations/ are the source; .mo files are built.
 extract-strings: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 --no-location --sort-output \
 		--project participation --copyright-holder "participation contributors" \
 		-o translations/messages.pot .
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from participation.committees.models import (
     CommitteeKind,
@@ -28,9 +29,9 @@ KIND_LABELS = {
     CommitteeKind.ORGANISATION: _l("A member organisation's own"),
 }
 STATUS_LABELS = {
-    CommitteeStatus.ACTIVE: _l("Active"),
-    CommitteeStatus.PAUSED: _l("Paused"),
-    CommitteeStatus.CLOSED: _l("Closed"),
+    CommitteeStatus.ACTIVE: lazy_pgettext("committee status", "Active"),
+    CommitteeStatus.PAUSED: lazy_pgettext("committee status", "Paused"),
+    CommitteeStatus.CLOSED: lazy_pgettext("committee status", "Closed"),
 }
 SESSION_STATUS_LABELS = {
     SessionStatus.DRAFT: _l("Being recorded"),
@@ -39,7 +40,7 @@ SESSION_STATUS_LABELS = {
     SessionStatus.IN_REVIEW: _l("In review"),
     SessionStatus.ACCEPTED: _l("Accepted: answer due"),
     SessionStatus.ANSWERED: _l("Answered"),
-    SessionStatus.CLOSED: _l("Closed"),
+    SessionStatus.CLOSED: lazy_pgettext("session status", "Closed"),
     SessionStatus.WITHDRAWN: _l("Withdrawn"),
 }
 METHOD_LABELS = {

@@ -164,7 +164,7 @@ class PartForm(Form):
 
 
 class StatementForm(Form):
-    section = SelectField(_l("About"))
+    section = SelectField(_l("Part of the plan"))
     kind = RadioField(_l("Kind"), validators=[InputRequired()])
     voice = RadioField(_l("Whose words"), validators=[InputRequired()])
     share = SelectField(_l("How many held this view"),
@@ -192,7 +192,7 @@ class PhotoForm(Form):
                                      "needed."),
                       validators=[FileRequired(_l("Choose a photo."))],
                       render_kw={"accept": "image/jpeg,image/png,image/webp"})
-    section = SelectField(_l("About"))
+    section = SelectField(_l("Part of the plan"))
     caption = TextAreaField(_l("The children's caption"),
                             description=_l("In their words. Never a name."),
                             validators=[DataRequired(), Length(max=MAX_IDEA_LENGTH)],

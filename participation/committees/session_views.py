@@ -172,7 +172,7 @@ def session_error(code: str) -> str:
         "photo_empty": _("Choose a photo."),
         "photo_not_image": _("That file is not a photo we can read. Use a JPEG, PNG or "
                              "WebP picture."),
-        "photo_too_many_pixels": _("That picture is too large. Take it again at a lower "
+        "photo_too_many_pixels": _("That picture has too many pixels. Take it again at a lower "
                                    "resolution, or shrink it first."),
         "photo_too_big": _("That file is too big. Take the photo again at a lower "
                            "resolution, or shrink it first."),
@@ -201,7 +201,7 @@ def missing_text(code: str, session: CommitteeSession) -> str:
 def step_labels() -> dict[str, str]:
     return {
         "prepare": _("Prepare"), "consent": _("Consent"), "parts": _("Part by part"),
-        "work": _("Children's work"), "read_back": _("Read back"),
+        "work": _("Children's work"), "read_back": _("Check with the children"),
         "attest": _("Attest and send"),
     }
 
@@ -799,8 +799,8 @@ def attest(session_id: str) -> BaseResponse:
             db.session.rollback()
             error = failed.code
         else:
-            return _done(_("Your account is saved."), "committee_sessions.attest", recorded,
-                         "send")
+            return _done(_("Your account of the session is saved."),
+                         "committee_sessions.attest", recorded, "send")
     status = 422 if form.is_submitted() else 200
     return _render("committees/session_attest.html", recorded, status, form=form,
                    consent_done=consent_complete(recorded),

@@ -151,7 +151,7 @@ def test_uploads_are_refused_kindly(app: Flask, demo_plan: PlanContent) -> None:
     public_id = session_at(app, who, "consented")
     cases = [
         (b"not a photo", {}, "not a photo we can read"),
-        (png_claiming(50_000, 50_000), {}, "too large"),
+        (png_claiming(50_000, 50_000), {}, "too many pixels"),
         (camera_jpeg(), {"no_faces_or_names": ""}, "shows no face and no name"),
         (camera_jpeg(), {"caption": ""}, "This field is required"),
     ]

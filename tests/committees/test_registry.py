@@ -407,7 +407,7 @@ def test_a_lead_sees_the_committees_they_lead(app: Flask,
     other = make_committee(app, name="Other")
     lead = browsers["lead"]
     listing = lead.get("/staff/committees").get_data(as_text=True)
-    assert "Led" in listing and "Other" not in listing and "(you are its lead)" in listing
+    assert "Led" in listing and "Other" not in listing and "(you are its safeguarding lead)" in listing
     assert lead.get(f"/staff/committees/{led}").status_code == 200
     assert lead.get(f"/staff/committees/{other}").status_code == 403
 

@@ -198,7 +198,7 @@ def test_a_facilitator_records_and_sends_a_session(
         assert b"SuperCam" not in stored.image
 
     # 5. Read back, on screen and in print; the children check it.
-    staff.follow(page.get_by_role("link", name="5. Read back"))
+    staff.follow(page.get_by_role("link", name="5. Check with the children"))
     sheet = page.locator("article.read-back-sheet")
     expect(sheet.get_by_text("We agree with this part.")).to_be_visible()
     expect(sheet.get_by_text("One or two of us think:")).to_be_visible()
@@ -215,8 +215,8 @@ def test_a_facilitator_records_and_sends_a_session(
     page.get_by_label("How the session went").fill("A calm session; everyone had a turn.")
     page.get_by_role("group", name="Could every child speak?").get_by_label("Yes").check()
     page.get_by_label("I confirm the children were not told what to say.").check()
-    staff.follow(page.get_by_role("button", name="Save my account"))
-    expect(page.get_by_role("status")).to_contain_text("Your account is saved")
+    staff.follow(page.get_by_role("button", name="Save my account of the session"))
+    expect(page.get_by_role("status")).to_contain_text("Your account of the session is saved")
     staff.audit()
     staff.screenshot("tablet-en-committee-attest")
     staff.follow(page.get_by_role("button", name="Send for review").last)
