@@ -74,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _import_models() -> None:
     """Every domain's tables in the metadata, whichever blueprints a test or command uses."""
     import participation.accounts.models
+    import participation.answers.models
     import participation.audit.models
     import participation.classrooms.models
     import participation.committees.models
@@ -81,6 +82,7 @@ def _import_models() -> None:
     import participation.jobs.models
     import participation.moderation.models
     import participation.plans.models
+    import participation.reports.models
     import participation.screening.models  # noqa: F401
 
 

@@ -138,6 +138,11 @@ class Settings:
     # side it is stored at once re-encoded (pixels).
     COMMITTEE_PHOTO_MAX_BYTES: int = 12 * 1024 * 1024
     COMMITTEE_PHOTO_MAX_SIDE: int = 2000
+    # "You said, we did": a second organiser must approve an answer before children see it.
+    ANSWERS_NEED_SECOND_ORGANISER: bool = False
+    # A part "has many ideas" waiting for an answer from this many approved ideas on
+    # (organisers' home page).
+    ANSWER_NEEDED_AFTER_IDEAS: int = 10
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=dict)
     TESTING: bool = False
 
@@ -202,6 +207,8 @@ def load_settings(instance_path: str, overrides: dict[str, Any] | None = None) -
                  "STAFF_TOTP_LOCK_MINUTES", "CONCERN_FOLLOW_UP_HOURS", "COMMITTEE_ANSWER_DAYS"):
         if env.get(name):
             values[name] = int(env[name])
+    if env.get("ANSWERS_NEED_SECOND_ORGANISER"):
+        values["ANSWERS_NEED_SECOND_ORGANISER"] = _truthy(env["ANSWERS_NEED_SECOND_ORGANISER"])
     if env.get("STAFF_TOTP_REQUIRED"):
         values["STAFF_TOTP_REQUIRED"] = _truthy(env["STAFF_TOTP_REQUIRED"])
     if env.get("SMTP_STARTTLS"):  # 0 only for a relay on the same machine (port 25)
