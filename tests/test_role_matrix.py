@@ -116,6 +116,11 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("committee_sessions.room_concern", "GET"): Access(frozenset({F}), 404),
     ("committee_sessions.room_concern", "POST"): Access(frozenset({F}), 404),
     # committees: review of committee input and the children's side (moderation, public_views)
+    # reports: summaries, periods, settings
+    # reports: charts and reading
+    # reports: exports and log
+    # answers: organisers
+    # answers: children's side and letters
 }
 UNKNOWN_INT, UNKNOWN_ID = "999999", "0" * 32  # ids no object has
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
