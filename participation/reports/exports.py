@@ -1,0 +1,766 @@
+"""Organisers' exports: fixed, documented tables written as CSV, XLSX or JSON, streamed.
+
+What a file may hold is decided here, once, for every format:
+
+- counts only as ``reports.privacy`` publishes them (0, "<10", or rounded to 5), shares only
+  through ``privacy.share``/``shares``;
+- children's words only as an adult approved and published them, labelled "idea-0001" in the
+  order of this file (never a database id, token, hash or idempotency key);
+- months, never exact times; a quote's language and age band only when its cell (the children
+  whose approved ideas share its part, language and age band) reaches the threshold;
+- no screening flags, suggested redactions, rejection reasons, concerns, consent details or
+  reviewers' names: the queries below never select those columns.
+
+Every text cell that a spreadsheet could read as a formula (it starts with = + - @, a tab or a
+carriage return) is prefixed with a single quote, in CSV, XLSX and JSON alike (JSON too, so a
+value copied from it into a spreadsheet is just as safe, and all three files say the same).
+
+Each table's columns are documented in :data:`TABLES`, which the XLSX "About this file" sheet,
+the JSON metadata and the export page all read.
+
+Streaming: CSV and JSON are generators that read rows with ``yield_per`` (a server-side cursor
+on PostgreSQL), so a 100,000-idea file starts at once and memory stays flat. An XLSX file is a
+zip whose directory comes last, so it cannot be sent before it is complete: it is written in
+openpyxl's write-only mode (rows go to disk as they come) into a spooled temporary file, then
+sent in chunks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any, Literal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from participation.answers.models import Answer, AnswerStatus, AnswerText, Decision
+from participation.committees.models import (
+    Committee,
+    CommitteeSession,
+    GroupPosition,
+    ShareOfGroup,
+    Statement,
+    StatementKind,
+    StatementVoice,
+)
+from participation.committees.overview import Overview, committee_overview
+from participation.committees.queries import committee_label
+from participation.db import db, start_request_budget
+from participation.feedback.models import (
+    AgeBand,
+    Submission,
+    SubmissionSource,
+    SubmissionStatus,
+)
+from participation.plans.models import Section, SectionText
+from participation.plans.queries import get_plan_view, plan_view_for
+from participation.reports.models import ConsultationPeriod, ReportSettings
+from participation.reports.privacy import DEFAULT_THRESHOLD, Protected, protect
+
+Format = Literal["csv", "xlsx", "json"]
+FORMATS: tuple[Format, ...] = ("csv", "xlsx", "json")
+MEDIA_TYPES: dict[str, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "zip": "application/zip",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json; charset=utf-8",
+}
+Breakdown = Literal["locale", "age_band"]
+# Rows read from the database per round trip (a server-side cursor on PostgreSQL).
+BATCH = 1000
+# An XLSX file stays in memory up to this size, then moves to a temporary file on disk.
+XLSX_SPOOL_BYTES = 8 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+BOM = "\ufeff"
+# A spreadsheet reads a cell starting with one of these as a formula (or a DDE command).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 cannot hold (an XLSX cell refuses them): dropped from XLSX cells only.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+Cell = str | int | float | Protected | None
+
+
+def escape_formula(text: str) -> str:
+    """``text`` as a spreadsheet shows it, never as a formula: a leading = + - @ tab or
+    carriage return gets a single quote in front (OWASP's CSV injection advice)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def month_of(moment: datetime | date | None) -> str:
+    """A date as its month only ("2026-05"): exact times are never exported."""
+    return "" if moment is None else f"{moment.year:04d}-{moment.month:02d}"
+
+
+# --- What is exported: tables and their documented columns ------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One documented column; ``name`` is the same in every language and format."""
+
+    name: str
+    description: Any  # a lazy string: shown in the exporter's language
+
+
+@dataclass(frozen=True)
+class Part:
+    """A part of the plan as an export names it."""
+
+    number: int | None  # None: "something missing", or a part no longer in the plan
+    title: str
+
+
+@dataclass
+class ExportRequest:
+    """What an organiser asked for (already checked by the form)."""
+
+    plan_id: int
+    tables: list[str]
+    format: Format
+    locale: str  # the exporter's language: part titles and the documentation
+    threshold: int
+    by: Breakdown | None = None  # reactions and ideas by status: per language or age band
+    language: str | None = None  # text tables: one language only
+    period: ConsultationPeriod | None = None
+
+    def filters(self) -> dict[str, Any]:
+        """The filters as the export log keeps them."""
+        return {"by": self.by, "language": self.language,
+                "period": self.period.public_id if self.period else None}
+
+
+@dataclass
+class ExportContext:
+    """What the row readers share while one file is written."""
+
+    request: ExportRequest
+    _parts: dict[int | None, Part] | None = field(default=None, repr=False)
+
+    @property
+    def parts(self) -> dict[int | None, Part]:
+        if self._parts is None:
+            self._parts = part_labels(self.request.plan_id, self.request.locale)
+        return self._parts
+
+    def part(self, section_id: int | None) -> Part:
+        return self.parts.get(section_id) or Part(None, "")
+
+    def protect(self, count: int) -> Protected:
+        return protect(count, self.request.threshold)
+
+
+RowReader = Callable[[ExportContext], Iterator[tuple[Cell, ...]]]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A fixed export table: its name (file and sheet name), documentation and rows."""
+
+    name: str
+    title: Any
+    description: Any
+    columns: tuple[Column, ...]
+    rows: RowReader
+
+    @property
+    def headers(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+
+def part_labels(plan_id: int, locale: str) -> dict[int | None, Part]:
+    """Every part of a plan, numbered as children see them (titles in ``locale`` or the plan's
+    default language); retired parts keep a title and no number."""
+    view = plan_view_for(plan_id, locale)
+    labels: dict[int | None, Part] = {
+        view.section_ids[section.slug]: Part(section.number, section.title)
+        for section in view.sections
+    }
+    for section_id, text_locale, title in db.session.execute(
+        select(SectionText.section_id, SectionText.locale, SectionText.title)
+        .join(Section, Section.id == SectionText.section_id)
+        .where(Section.plan_id == plan_id, Section.id.not_in(list(labels) or [0]))
+        .order_by(SectionText.section_id, SectionText.locale)
+    ):
+        if section_id not in labels or text_locale == locale:
+            labels[section_id] = Part(None, title)
+    labels[None] = Part(None, _("Something missing"))
+    return labels
+
+
+def _period_bounds(period: ConsultationPeriod | None) -> tuple[datetime, datetime] | None:
+    """The period as UTC instants [start of its first day, end of its last day)."""
+    if period is None:
+        return None
+    start = datetime.combine(period.starts_on, time.min, tzinfo=UTC)
+    end = datetime.combine(period.ends_on, time.max, tzinfo=UTC)
+    return start, end
+
+
+def _part_order(query: Any, section_id: Any) -> Any:
+    """Rows in the plan's order of parts ("something missing" last)."""
+    return query.outerjoin(Section, Section.id == section_id).order_by(
+        Section.position.is_(None), Section.position)
+
+
+def _streamed(query: Any) -> Iterator[Any]:
+    """Rows a batch at a time (a server-side cursor on PostgreSQL), never all in memory.
+
+    Each batch gets a fresh request wait budget: the app bounds every wait on the database
+    (db.py), and a long file would otherwise run out of it; each fetch stays bounded.
+    """
+    result = db.session.execute(query.execution_options(yield_per=BATCH))
+    for partition in result.partitions():
+        start_request_budget()
+        yield from partition
+
+
+# Shared ideas ------------------------------------------------------------------------------
+
+
+def _approved_child_ideas(request: ExportRequest) -> list[Any]:
+    conditions = [
+        Submission.plan_id == request.plan_id,
+        Submission.source == SubmissionSource.CHILD,
+        Submission.status == SubmissionStatus.APPROVED,
+        Submission.published_body.is_not(None),
+    ]
+    bounds = _period_bounds(request.period)
+    if bounds is not None:
+        conditions.append(Submission.created_at.between(*bounds))
+    return conditions
+
+
+def _children() -> Any:
+    """Distinct children (an idea without a device token counts as one child)."""
+    return func.count(func.distinct(func.coalesce(Submission.child_token_hash,
+                                                  Submission.public_id)))
+
+
+def quote_cells(request: ExportRequest) -> tuple[dict[tuple[Any, ...], int],
+                                                 dict[tuple[Any, ...], int]]:
+    """How many children each quote's cell holds: per (part, language) and per (part,
+    language, age band), among the approved ideas in the export's scope (whatever language
+    the file is filtered to)."""
+    conditions = _approved_child_ideas(request)
+    by_language = {
+        (section_id, locale): count for section_id, locale, count in db.session.execute(
+            select(Submission.section_id, Submission.locale, _children())
+            .where(*conditions).group_by(Submission.section_id, Submission.locale))
+    }
+    by_band = {
+        (section_id, locale, band): count for section_id, locale, band, count in db.session.execute(
+            select(Submission.section_id, Submission.locale, Submission.age_band, _children())
+            .where(*conditions, Submission.age_band.is_not(None))
+            .group_by(Submission.section_id, Submission.locale, Submission.age_band))
+    }
+    return by_language, by_band
+
+
+def shared_idea_rows(context: ExportContext) -> Iterator[tuple[Cell, ...]]:
+    """Approved children's ideas, as published, with export-local labels."""
+    request = context.request
+    by_language, by_band = quote_cells(request)
+    conditions = _approved_child_ideas(request)
+    if request.language:
+        conditions.append(Submission.locale == request.language)
+    query = _part_order(
+        select(Submission.section_id, Submission.locale, Submission.age_band,
+               Submission.created_at, Submission.published_body).where(*conditions),
+        Submission.section_id,
+    ).order_by(Submission.created_at, Submission.id)
+    threshold = request.threshold
+    for number, (section_id, locale, band, created_at, text) in enumerate(_streamed(query), 1):
+        part = context.part(section_id)
+        language_shown = by_language.get((section_id, locale), 0) >= threshold
+        band_shown = language_shown and band is not None and (
+            by_band.get((section_id, locale, band), 0) >= threshold)
+        yield (f"idea-{number:04d}", part.number, part.title,
+               locale if language_shown else "", band.value if band_shown else "",
+               month_of(created_at), text)
+
+
+# Committee statements ---------------------------------------------------------------------
+
+
+def statement_rows(context: ExportContext) -> Iterator[tuple[Cell, ...]]:
+    """Committees' statements an adult approved, as published; a committee is named only when
+    its name may be published."""
+    request = context.request
+    conditions = [
+        Submission.plan_id == request.plan_id,
+        Submission.source == SubmissionSource.COMMITTEE,
+        Submission.status == SubmissionStatus.APPROVED,
+        Submission.published_body.is_not(None),
+    ]
+    if request.language:
+        conditions.append(Submission.locale == request.language)
+    if request.period is not None:
+        conditions.append(CommitteeSession.held_on.between(request.period.starts_on,
+                                                           request.period.ends_on))
+    query = _part_order(
+        select(Submission.section_id, Committee.name, Committee.name_is_public, Statement.kind,
+               Statement.voice, Statement.share, Submission.locale, CommitteeSession.held_on,
+               Submission.published_body)
+        .join(Statement, Statement.submission_id == Submission.id)
+        .join(CommitteeSession, CommitteeSession.id == Statement.session_id)
+        .join(Committee, Committee.id == CommitteeSession.committee_id)
+        .where(*conditions),
+        Submission.section_id,
+    ).order_by(CommitteeSession.held_on, Statement.id)
+    for number, row in enumerate(_streamed(query), 1):
+        section_id, name, public, kind, voice, share, locale, held_on, text = row
+        part = context.part(section_id)
+        yield (f"statement-{number:03d}", committee_label(name, public), part.number,
+               part.title, kind.value, voice.value, share.value if share else "", locale,
+               month_of(held_on), text)
+
+
+# Committee positions and coverage ------------------------------------------------------------
+
+
+def _committee_overview(context: ExportContext) -> Overview | None:
+    """The committees' overview of the export's plan (it reads the current plan only)."""
+    current = get_plan_view(context.request.locale)
+    if current is None or current.id != context.request.plan_id:
+        return None
+    return committee_overview(context.request.locale)
+
+
+def position_rows(context: ExportContext) -> Iterator[tuple[Cell, ...]]:
+    """Each committee's positions on each part: how many of its sent sessions took each."""
+    overview = _committee_overview(context)
+    if overview is None:
+        return
+    public = dict(db.session.execute(select(Committee.id, Committee.name_is_public)).all())
+    for part in overview.parts:
+        for row in part.positions:
+            committee = row.committee
+            yield (part.number, part.title,
+                   committee_label(committee.name, public.get(committee.id, False)),
+                   *(context.protect(row.counts[position]) for position in GroupPosition),
+                   context.protect(row.unrecorded), context.protect(row.sessions))
+
+
+def coverage_rows(context: ExportContext) -> Iterator[tuple[Cell, ...]]:
+    """Which parts committees discussed: per part, committees and sessions that did."""
+    overview = _committee_overview(context)
+    if overview is None:
+        return
+    for part in overview.parts:
+        sessions = sum(row.sessions for row in part.positions)
+        yield (part.number, part.title, context.protect(len(part.positions)),
+               context.protect(sessions), "yes" if part.positions else "no")
+
+
+# Answers -----------------------------------------------------------------------------------
+
+
+def answer_rows(context: ExportContext) -> Iterator[tuple[Cell, ...]]:
+    """Published answers, one row per language, with export-local labels."""
+    request = context.request
+    conditions = [Answer.plan_id == request.plan_id, Answer.status == AnswerStatus.PUBLISHED]
+    if request.language:
+        conditions.append(AnswerText.locale == request.language)
+    bounds = _period_bounds(request.period)
+    if bounds is not None:
+        conditions.append(Answer.published_at.between(*bounds))
+    query = (
+        select(Answer.id, Answer.subject, Answer.section_id, Answer.theme, Committee.name,
+               Committee.name_is_public, Answer.decision, Answer.published_at, AnswerText.locale,
+               AnswerText.body, AnswerText.reason)
+        .join(AnswerText, AnswerText.answer_id == Answer.id)
+        .outerjoin(CommitteeSession, CommitteeSession.id == Answer.committee_session_id)
+        .outerjoin(Committee, Committee.id == CommitteeSession.committee_id)
+        .where(*conditions)
+        .order_by(Answer.published_at, Answer.id, AnswerText.locale)
+    )
+    labels: dict[int, str] = {}
+    for row in _streamed(query):
+        answer_id, subject, section_id, theme, name, public, decision, published_at = row[:8]
+        locale, body, reason = row[8:]
+        label = labels.setdefault(answer_id, f"answer-{len(labels) + 1:03d}")
+        part = context.part(section_id) if section_id is not None else Part(None, "")
+        committee = committee_label(name, bool(public)) if name is not None else ""
+        yield (label, subject.value, part.number, part.title, theme or "", committee,
+               decision.value, locale, body, reason or "", month_of(published_at))
+
+
+def _values(members: Iterable[Any]) -> str:
+    return ", ".join(member.value for member in members)
+
+
+COUNT_NOTE = _l("a number of children rounded to the nearest 5, 0, or \"<N\" when between 1 "
+                "and N - 1 (N is the threshold)")
+PART_NUMBER = Column("part_number", _l("The part's number in the plan, as children see it "
+                                       "(empty: \"something missing\", or a part no longer in "
+                                       "the plan)."))
+PART_TITLE = Column("part_title", _l("The part's title in the exporter's language."))
+
+# Every table an export can hold, in this order; the one place their columns are described.
+TABLES: dict[str, Table] = {}
+
+
+def _register(table: Table) -> Table:
+    TABLES[table.name] = table
+    return table
+
+
+_register(Table(
+    "shared_ideas", _l("Shared ideas"),
+    _l("Children's ideas an adult approved, exactly as they were published under the plan "
+       "(never the original words). Committee statements are in their own table."),
+    (
+        Column("idea", _l("A label for this file only (idea-0001, idea-0002...): not a "
+                          "reference to anything in the app.")),
+        PART_NUMBER, PART_TITLE,
+        Column("language", _l("The idea's language (fr, en, es), given only when at least "
+                              "the threshold number of children sent approved ideas on this "
+                              "part in this language; otherwise empty.")),
+        Column("age_band", _l("The child's age band (%(bands)s), given only when at least the "
+                              "threshold number of children of this part, language and age "
+                              "band sent approved ideas; otherwise empty.",
+                              bands=_values(AgeBand))),
+        Column("month", _l("The month the idea was sent (yyyy-mm).")),
+        Column("text", _l("The idea as published.")),
+    ),
+    shared_idea_rows,
+))
+_register(Table(
+    "committee_statements", _l("Committee statements"),
+    _l("Children's committees' recommendations, questions and minority views an adult "
+       "approved, as published. They are the group's voice and are never counted with "
+       "individual children's ideas."),
+    (
+        Column("statement", _l("A label for this file only (statement-001...).")),
+        Column("committee", _l("The committee's name when it may be published, otherwise "
+                               "\"A children's committee\".")),
+        PART_NUMBER, PART_TITLE,
+        Column("kind", _l("What it is: %(values)s.", values=_values(StatementKind))),
+        Column("voice", _l("Whose words: %(values)s.", values=_values(StatementVoice))),
+        Column("share_of_group", _l("How many in the group held it, in words: %(values)s "
+                                    "(empty when not recorded).",
+                                    values=_values(ShareOfGroup))),
+        Column("language", _l("The statement's language.")),
+        Column("month", _l("The month of the session (yyyy-mm).")),
+        Column("text", _l("The statement as published.")),
+    ),
+    statement_rows,
+))
+_register(Table(
+    "committee_positions", _l("Committee positions"),
+    _l("For each part and committee: how many of the committee's sessions sent to the "
+       "organisation took each position on the part. These are sessions, not children, and "
+       "are protected like any count."),
+    (
+        PART_NUMBER, PART_TITLE,
+        Column("committee", _l("The committee's name when it may be published, otherwise "
+                               "\"A children's committee\".")),
+        *(Column(f"sessions_{position.value}",
+                 _l("Sessions whose position was \"%(position)s\": %(note)s.",
+                    position=position.value, note=COUNT_NOTE))
+          for position in GroupPosition),
+        Column("sessions_no_position", _l("Sessions that discussed the part without "
+                                          "recording a position: %(note)s.", note=COUNT_NOTE)),
+        Column("sessions", _l("All the committee's sessions that discussed the part: "
+                              "%(note)s.", note=COUNT_NOTE)),
+    ),
+    position_rows,
+))
+_register(Table(
+    "answers", _l("Answers"),
+    _l("The organisation's published answers to children (\"you said, we did\"), one row per "
+       "language. Drafts, answers awaiting approval and withdrawn answers are not exported."),
+    (
+        Column("answer", _l("A label for this file only (answer-001...); the same for every "
+                            "language of one answer.")),
+        Column("subject", _l("What it answers: part (a part of the plan), missing (a "
+                             "\"something missing\" theme) or committee_session.")),
+        PART_NUMBER, PART_TITLE,
+        Column("theme", _l("The organisers' name for a \"something missing\" theme.")),
+        Column("committee", _l("For an answer to a committee session: the committee's name "
+                               "when it may be published, otherwise \"A children's "
+                               "committee\".")),
+        Column("decision", _l("The decision: %(values)s.", values=_values(Decision))),
+        Column("language", _l("The language of this text.")),
+        Column("text", _l("The answer as children read it.")),
+        Column("reason", _l("Why, when the decision is not_now or cannot.")),
+        Column("month", _l("The month it was published (yyyy-mm).")),
+    ),
+    answer_rows,
+))
+_register(Table(
+    "coverage", _l("Coverage by committees"),
+    _l("Which parts of the plan children's committees discussed in the sessions they sent."),
+    (
+        PART_NUMBER, PART_TITLE,
+        Column("committees", _l("Committees that discussed the part: %(note)s.",
+                                note=COUNT_NOTE)),
+        Column("sessions", _l("Sessions that discussed the part: %(note)s.", note=COUNT_NOTE)),
+        Column("covered", _l("yes when at least one committee discussed the part, else no.")),
+    ),
+    coverage_rows,
+))
+
+
+def current_threshold() -> int:
+    """The deployment's suppression threshold (the summary pages' setting)."""
+    value = db.session.scalar(select(ReportSettings.suppression_threshold).limit(1))
+    return int(value) if value is not None else DEFAULT_THRESHOLD
+
+
+# --- Writers --------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Rows written per table, filled in while a file is produced."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def chosen_tables(request: ExportRequest) -> list[Table]:
+    """The chosen tables in their fixed order (unknown names were refused by the form)."""
+    return [table for name, table in TABLES.items() if name in request.tables]
+
+
+def _text_cells(row: tuple[Cell, ...]) -> list[str]:
+    """A row for CSV: counts as digits or "<10", empty for nothing, text escaped."""
+    cells: list[str] = []
+    for value in row:
+        if value is None:
+            cells.append("")
+        elif isinstance(value, Protected):
+            cells.append(value.as_export())
+        elif isinstance(value, str):
+            cells.append(escape_formula(value))
+        else:
+            cells.append(str(value))
+    return cells
+
+
+def _json_value(value: Cell) -> Any:
+    if isinstance(value, Protected):
+        return value.value if not value.below else value.as_export()
+    if isinstance(value, str):
+        return escape_formula(value)
+    return value
+
+
+def _xlsx_value(value: Cell) -> Any:
+    if isinstance(value, Protected):
+        return value.value if not value.below else value.as_export()
+    if isinstance(value, str):
+        return _XML_ILLEGAL.sub("", escape_formula(value))
+    return value
+
+
+class _Sink:
+    """A write-only file whose bytes are collected until the generator sends them."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    def drain(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts.clear()
+        return data
+
+
+def _csv_text(table: Table, context: ExportContext, tally: Tally) -> Iterator[str]:
+    """One table as CSV text, a batch of rows at a time (the header first)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(table.headers)
+    count = 0
+    tally.rows[table.name] = 0
+    for row in table.rows(context):
+        writer.writerow(_text_cells(row))
+        count += 1
+        if count % BATCH == 0:
+            tally.rows[table.name] = count
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    tally.rows[table.name] = count
+    yield buffer.getvalue()
+
+
+def csv_file(context: ExportContext, tally: Tally) -> Iterator[bytes]:
+    """One table: a UTF-8 CSV with a byte-order mark (spreadsheets then read the accents
+    right). Several: a zip of such CSVs, streamed as it is written."""
+    tables = chosen_tables(context.request)
+    if len(tables) == 1:
+        yield BOM.encode("utf-8")
+        for text in _csv_text(tables[0], context, tally):
+            yield text.encode("utf-8")
+        return
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for table in tables:
+            with archive.open(f"{table.name}.csv", "w", force_zip64=True) as member:
+                member.write(BOM.encode("utf-8"))
+                for text in _csv_text(table, context, tally):
+                    member.write(text.encode("utf-8"))
+                    data = sink.drain()
+                    if data:
+                        yield data
+            yield sink.drain()
+    yield sink.drain()
+
+
+def about_rows(context: ExportContext) -> list[tuple[str, str]]:
+    """The "About this file" sheet: what the file is, the rules, and every column."""
+    request = context.request
+    meta = metadata(context)
+    rows: list[tuple[str, str]] = [
+        (_("About this file"), ""),
+        (_("Plan"), meta["plan"]),
+        (_("Exported on"), meta["exported_on"]),
+        (_("Period"), meta["period"]["name"] if meta["period"] else _("Everything so far")),
+    ]
+    if meta["period"]:
+        rows.append((_("Period dates"), f"{meta['period']['starts_on']} / "
+                                        f"{meta['period']['ends_on']}"))
+    rows += [
+        (_("Threshold"), str(request.threshold)),
+        (_("Suppression rule"), meta["suppression_rule"]),
+        (_("Text cells"), meta["text_escaping"]),
+        (_("Breakdown"), meta["filters"]["by_label"]),
+        (_("Language of texts"), request.language or _("All languages")),
+        ("", ""),
+    ]
+    for table in chosen_tables(request):
+        rows.append((str(table.title), str(table.description)))
+        rows.append((_("Sheet"), table.name))
+        rows += [(column.name, str(column.description)) for column in table.columns]
+        rows.append(("", ""))
+    return rows
+
+
+def xlsx_file(context: ExportContext, tally: Tally) -> Iterator[bytes]:
+    """One sheet per table and an "About this file" sheet, written in openpyxl's write-only
+    mode into a spooled temporary file, then sent in chunks (an XLSX is a zip whose
+    directory comes last: nothing can be sent before it is complete)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    about = workbook.create_sheet(_("About this file")[:31])
+    for key, text in about_rows(context):
+        about.append([_xlsx_value(key), _xlsx_value(text)])
+    for table in chosen_tables(context.request):
+        sheet = workbook.create_sheet(table.name)
+        sheet.append(table.headers)
+        count = 0
+        for row in table.rows(context):
+            sheet.append([_xlsx_value(value) for value in row])
+            count += 1
+        tally.rows[table.name] = count
+    with tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES) as spool:
+        workbook.save(spool)
+        spool.seek(0)
+        while chunk := spool.read(CHUNK_BYTES):
+            yield chunk
+
+
+def json_file(context: ExportContext, tally: Tally) -> Iterator[bytes]:
+    """``{"metadata": ..., "tables": {name: [row objects]}, "row_counts": ...}``, streamed."""
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    yield ('{"metadata":' + dump(metadata(context)) + ',"tables":{').encode("utf-8")
+    for index, table in enumerate(chosen_tables(context.request)):
+        parts = [("," if index else "") + dump(table.name) + ":["]
+        count = 0
+        for row in table.rows(context):
+            record = {name: _json_value(value) for name, value in zip(table.headers, row,
+                                                                      strict=True)}
+            parts.append(("," if count else "") + dump(record))
+            count += 1
+            if count % BATCH == 0:
+                tally.rows[table.name] = count
+                yield "".join(parts).encode("utf-8")
+                parts.clear()
+        tally.rows[table.name] = count
+        parts.append("]")
+        yield "".join(parts).encode("utf-8")
+    yield ('},"row_counts":' + dump(tally.rows) + "}").encode("utf-8")
+
+
+BREAKDOWN_LABELS = {None: _l("Whole plan only"), "locale": _l("By language"),
+                    "age_band": _l("By age band")}
+SUPPRESSION_RULE = _l(
+    "0 is shown as 0; 1 to %(below)s children are shown as \"<%(threshold)s\"; %(threshold)s and "
+    "more are rounded to the nearest 5. A percentage is given only when its total reaches "
+    "%(threshold)s and its own count is 0 or reaches %(threshold)s; when one share of a whole "
+    "is hidden, the smallest other one is hidden too. Totals are computed from the real data, "
+    "then protected the same way.")
+ESCAPING_NOTE = _l(
+    "A text that starts with = + - @, a tab or a carriage return begins with a single quote "
+    "(') so that no spreadsheet runs it as a formula; the quote is not part of the text.")
+
+
+def metadata(context: ExportContext) -> dict[str, Any]:
+    """What the file is and how to read it (the JSON metadata, and the XLSX "about" sheet)."""
+    request = context.request
+    view = plan_view_for(request.plan_id, request.locale)
+    period = request.period
+    return {
+        "plan": escape_formula(view.title),
+        "plan_version": view.version,
+        "exported_on": datetime.now(UTC).date().isoformat(),
+        "period": None if period is None else {
+            "name": escape_formula(period.name), "starts_on": period.starts_on.isoformat(),
+            "ends_on": period.ends_on.isoformat(), "frozen": period.is_closed},
+        "threshold": request.threshold,
+        "suppression_rule": str(SUPPRESSION_RULE % {"below": request.threshold - 1,
+                                                    "threshold": request.threshold}),
+        "text_escaping": str(ESCAPING_NOTE),
+        "filters": {"by": request.by, "by_label": str(BREAKDOWN_LABELS[request.by]),
+                    "language": request.language},
+        "tables": {
+            table.name: {"title": str(table.title), "description": str(table.description),
+                         "columns": [{"name": column.name,
+                                      "description": str(column.description)}
+                                     for column in table.columns]}
+            for table in chosen_tables(request)
+        },
+    }
+
+
+WRITERS: dict[str, Callable[[ExportContext, Tally], Iterator[bytes]]] = {
+    "csv": csv_file, "xlsx": xlsx_file, "json": json_file,
+}
+
+
+def file_name(request: ExportRequest) -> tuple[str, str]:
+    """The download's name and media type ("participation-shared_ideas-2026-05.csv")."""
+    tables = chosen_tables(request)
+    stem = "participation-" + (tables[0].name if len(tables) == 1 else "tables")
+    stem += "-" + month_of(datetime.now(UTC))
+    if request.format == "csv" and len(tables) > 1:
+        return stem + ".zip", MEDIA_TYPES["zip"]
+    return f"{stem}.{request.format}", MEDIA_TYPES[request.format]
+
+
+def export_bytes(request: ExportRequest, tally: Tally) -> Iterator[bytes]:
+    """The file's bytes, in order, as they are produced."""
+    return WRITERS[request.format](ExportContext(request), tally)
