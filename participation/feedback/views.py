@@ -310,9 +310,13 @@ def my_ideas(lang_code: str) -> str:
     child = identity.current_child_hash()
     submissions = list_own_submissions(child)
     codes = {item.public_id: code for item in submissions if (code := _shown_code(item))}
+    # "Answered": the organisation's answer to each shared idea, from the registered source.
+    answers = {item.public_id: answer for item in submissions
+               if not item.is_worrying and item.status != SubmissionStatus.WITHDRAWN
+               and (answer := organisation_answer(item, lang_code))}
     return render_template(
         "feedback/my_ideas.html", plan=plan, submissions=submissions, codes=codes,
-        forgotten=child is None, helpline=_helpline(lang_code),
+        answers=answers, forgotten=child is None, helpline=_helpline(lang_code),
     )
 
 
