@@ -121,6 +121,9 @@ MATRIX: dict[tuple[str, str], Access] = {
     # reports: exports and log
     # answers: organisers
     # answers: children's side and letters
+    # The committee's printable letter: that committee's facilitators only (a 403 for the
+    # others, tested in tests/answers/test_children.py).
+    ("answer_letters.letter", "GET"): Access(frozenset({F}), 404),
 }
 UNKNOWN_INT, UNKNOWN_ID = "999999", "0" * 32  # ids no object has
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
