@@ -117,6 +117,12 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("committee_sessions.room_concern", "POST"): Access(frozenset({F}), 404),
     # committees: review of committee input and the children's side (moderation, public_views)
     # reports: summaries, periods, settings
+    ("reports.summary", "GET"): Access(frozenset({ORG, A}), 200),  # no plan yet: says so
+    ("reports.periods", "GET"): Access(frozenset({ORG, A}), 200),
+    ("reports.create", "POST"): Access(frozenset({ORG, A}), 422),  # no name: the form
+    ("reports.close", "POST"): Access(frozenset({ORG, A}), 404),
+    ("reports.settings", "GET"): Access(ADMINS, 200),
+    ("reports.change_settings", "POST"): Access(ADMINS, 422),  # no number: the form
     # reports: charts and reading
     # reports: exports and log
     # answers: organisers
