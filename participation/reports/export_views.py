@@ -38,10 +38,10 @@ from participation.reports.exports import (
     FORMATS,
     TABLES,
     ExportRequest,
-    current_threshold,
     file_name,
 )
 from participation.reports.models import ConsultationPeriod
+from participation.reports.settings import current_threshold
 
 bp = Blueprint("report_exports", __name__, url_prefix="/staff/reports/exports")
 EXPORTERS = (Role.ORGANISER, Role.ADMIN)

@@ -46,13 +46,11 @@ from participation.answers.models import Answer, AnswerStatus, AnswerText, Decis
 from participation.committees.models import (
     Committee,
     CommitteeSession,
-    GroupPosition,
     ShareOfGroup,
     Statement,
     StatementKind,
     StatementVoice,
 )
-from participation.committees.overview import Overview, committee_overview
 from participation.committees.queries import committee_label
 from participation.db import db, start_request_budget
 from participation.feedback.models import (
@@ -62,9 +60,23 @@ from participation.feedback.models import (
     SubmissionStatus,
 )
 from participation.plans.models import Section, SectionText
-from participation.plans.queries import get_plan_view, plan_view_for
-from participation.reports.models import ConsultationPeriod, ReportSettings
-from participation.reports.privacy import DEFAULT_THRESHOLD, Protected, protect
+from participation.plans.queries import plan_view_for
+from participation.reports.models import ConsultationPeriod
+from participation.reports.privacy import Protected, protect
+from participation.reports.queries import (
+    CONFUSED_SIGNAL,
+    IDEA_STATUSES,
+    MAJORITY_SIGNAL,
+    POSITIONS,
+    REACTION_KINDS,
+    UNSURE_OR_CONFUSED_SIGNAL,
+    PartRef,
+    committee_coverage,
+    committee_positions,
+    idea_summary,
+    plan_parts,
+    reaction_summary,
+)
 
 Format = Literal["csv", "xlsx", "json"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx", "json")
@@ -177,17 +189,14 @@ class Table:
 
 
 def part_labels(plan_id: int, locale: str) -> dict[int | None, Part]:
-    """Every part of a plan, numbered as children see them (titles in ``locale`` or the plan's
-    default language); retired parts keep a title and no number."""
-    view = plan_view_for(plan_id, locale)
+    """Every part of a plan, numbered as the summaries number them (reports.queries), titles in
+    ``locale`` or the plan's language; retired parts keep a title and no number."""
     labels: dict[int | None, Part] = {
-        view.section_ids[section.slug]: Part(section.number, section.title)
-        for section in view.sections
-    }
+        part.section_id: Part(part.number, part.title) for part in plan_parts(plan_id, locale)}
     for section_id, text_locale, title in db.session.execute(
         select(SectionText.section_id, SectionText.locale, SectionText.title)
         .join(Section, Section.id == SectionText.section_id)
-        .where(Section.plan_id == plan_id, Section.id.not_in(list(labels) or [0]))
+        .where(Section.plan_id == plan_id, Section.retired_at.is_not(None))
         .order_by(SectionText.section_id, SectionText.locale)
     ):
         if section_id not in labels or text_locale == locale:
@@ -324,41 +333,79 @@ def statement_rows(context: ExportContext) -> Iterator[tuple[Cell, ...]]:
                month_of(held_on), text)
 
 
-# Committee positions and coverage ------------------------------------------------------------
+# Summaries: reactions, ideas by status, committee positions, coverage -------------------------
+# One aggregation for pages, charts and exports (reports/queries.py); a closed period's figures
+# come from its snapshot, already protected with the threshold of the day it closed.
 
 
-def _committee_overview(context: ExportContext) -> Overview | None:
-    """The committees' overview of the export's plan (it reads the current plan only)."""
-    current = get_plan_view(context.request.locale)
-    if current is None or current.id != context.request.plan_id:
-        return None
-    return committee_overview(context.request.locale)
+def _part_cells(part: PartRef | None) -> tuple[Cell, Cell]:
+    """A summary's part as two cells: number and title ("Whole plan" for the plan's row)."""
+    if part is None:
+        return None, _("Whole plan")
+    return part.number, part.title
+
+
+def reaction_rows(context: ExportContext) -> Iterator[tuple[Cell, ...]]:
+    """Per part (and the whole plan) and group: children who reacted, their reactions, the
+    shares and the signals, all as the summary page publishes them."""
+    request = context.request
+    summary = reaction_summary(request.plan_id, by=request.by, period=request.period,
+                               locale=request.locale, threshold=request.threshold)
+    threshold = summary.threshold
+    for row in summary.rows:
+        shares = row.shares(threshold)
+        signals = row.signals(threshold)
+        ease = row.reading_ease()
+        yield (*_part_cells(row.part), row.group or "",
+               row.children.protected(threshold),
+               *(row.counts[kind].protected(threshold) for kind in REACTION_KINDS),
+               *(shares[kind] for kind in REACTION_KINDS),
+               _yes_no(signals.hard_to_understand) if signals.shown else "",
+               (signals.clear_majority or "") if signals.shown else "",
+               ease if ease is not None else None)
+
+
+def idea_status_rows(context: ExportContext) -> Iterator[tuple[Cell, ...]]:
+    """Children's ideas per part and group by status (urgent items are counted inside "not
+    shared" and never shown apart: that is for safeguarding leads only)."""
+    request = context.request
+    summary = idea_summary(request.plan_id, by=request.by, period=request.period,
+                           locale=request.locale, threshold=request.threshold,
+                           missing_title=_("Something missing"))
+    threshold = summary.threshold
+    for row in summary.rows:
+        yield (*_part_cells(row.part), row.group or "",
+               *(row.statuses[status].protected(threshold) for status in IDEA_STATUSES),
+               row.total.protected(threshold))
 
 
 def position_rows(context: ExportContext) -> Iterator[tuple[Cell, ...]]:
-    """Each committee's positions on each part: how many of its sent sessions took each."""
-    overview = _committee_overview(context)
-    if overview is None:
-        return
-    public = dict(db.session.execute(select(Committee.id, Committee.name_is_public)).all())
-    for part in overview.parts:
-        for row in part.positions:
-            committee = row.committee
-            yield (part.number, part.title,
-                   committee_label(committee.name, public.get(committee.id, False)),
-                   *(context.protect(row.counts[position]) for position in GroupPosition),
-                   context.protect(row.unrecorded), context.protect(row.sessions))
+    """The committees' positions on each part: sessions, children present, sessions per
+    position. Kept apart from individual children's counts."""
+    request = context.request
+    summary = committee_positions(request.plan_id, request.period, locale=request.locale,
+                                  threshold=request.threshold)
+    threshold = summary.threshold
+    for row in summary.rows:
+        yield (*_part_cells(row.part), row.sessions.protected(threshold),
+               row.children.protected(threshold),
+               *(row.positions[position].protected(threshold) for position in POSITIONS))
 
 
 def coverage_rows(context: ExportContext) -> Iterator[tuple[Cell, ...]]:
     """Which parts committees discussed: per part, committees and sessions that did."""
-    overview = _committee_overview(context)
-    if overview is None:
-        return
-    for part in overview.parts:
-        sessions = sum(row.sessions for row in part.positions)
-        yield (part.number, part.title, context.protect(len(part.positions)),
-               context.protect(sessions), "yes" if part.positions else "no")
+    request = context.request
+    summary = committee_coverage(request.plan_id, request.period, locale=request.locale,
+                                 threshold=request.threshold)
+    threshold = summary.threshold
+    for row in summary.rows:
+        sessions = row.sessions.protected(threshold)
+        yield (*_part_cells(row.part), row.committees.protected(threshold), sessions,
+               _yes_no(sessions.value != 0))
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
 
 
 # Answers -----------------------------------------------------------------------------------
@@ -414,6 +461,58 @@ def _register(table: Table) -> Table:
     return table
 
 
+GROUP = Column("group", _l("The language (fr, en, es) or age band (%(bands)s, not_given) of "
+                           "this row, as chosen when exporting; empty: everyone.",
+                           bands=_values(AgeBand)))
+_register(Table(
+    "reactions", _l("Reactions"),
+    _l("Children's one-tap reactions to each part of the plan (and the whole plan, part "
+       "empty): how many children reacted and how. Every language and age band is listed, "
+       "empty ones too. Committees are not counted here."),
+    (
+        PART_NUMBER,
+        Column("part_title", _l("The part's title in the exporter's language (\"Whole plan\" "
+                                "for the plan as a whole).")),
+        GROUP,
+        Column("children", _l("Children who reacted: %(note)s.", note=COUNT_NOTE)),
+        *(Column(kind, _l("Children whose reaction was \"%(kind)s\": %(note)s.", kind=kind,
+                          note=COUNT_NOTE)) for kind in REACTION_KINDS),
+        *(Column(f"share_{kind}", _l("Percentage of \"%(kind)s\" (one decimal), empty when it "
+                                     "could reveal a small group.", kind=kind))
+          for kind in REACTION_KINDS),
+        Column("hard_to_understand", _l("yes when \"confused\" (I don't understand) reaches "
+                                        "%(confused)s%% or \"unsure\" and \"confused\" "
+                                        "together reach %(both)s%%, else no; empty when the "
+                                        "shares cannot be published.",
+                                        confused=int(CONFUSED_SIGNAL),
+                                        both=int(UNSURE_OR_CONFUSED_SIGNAL))),
+        Column("clear_majority", _l("The reaction that reached %(majority)s%%, if one did; "
+                                    "empty otherwise or when the shares cannot be published.",
+                                    majority=int(MAJORITY_SIGNAL))),
+        Column("reading_ease", _l("For a language's row: the part's measured reading ease in "
+                                  "that language (higher is easier; 70 is the target).")),
+    ),
+    reaction_rows,
+))
+_register(Table(
+    "ideas_by_status", _l("Ideas by status"),
+    _l("Children's ideas on each part (and \"something missing\", and the whole plan) by "
+       "status. Possible disclosures are counted inside not_shared. Committee statements are "
+       "not counted here."),
+    (
+        PART_NUMBER,
+        Column("part_title", _l("The part's title (\"Something missing\" for ideas not about "
+                                "one part, \"Whole plan\" for all of them).")),
+        GROUP,
+        Column("waiting", _l("Ideas waiting for an adult: %(note)s.", note=COUNT_NOTE)),
+        Column("shared", _l("Ideas shared with other children: %(note)s.", note=COUNT_NOTE)),
+        Column("not_shared", _l("Ideas not shared: %(note)s.", note=COUNT_NOTE)),
+        Column("withdrawn", _l("Ideas their authors took back: %(note)s.", note=COUNT_NOTE)),
+        Column("total", _l("All of them, counted from the real data (not the sum of the "
+                           "rounded cells): %(note)s.", note=COUNT_NOTE)),
+    ),
+    idea_status_rows,
+))
 _register(Table(
     "shared_ideas", _l("Shared ideas"),
     _l("Children's ideas an adult approved, exactly as they were published under the plan "
@@ -457,21 +556,19 @@ _register(Table(
 ))
 _register(Table(
     "committee_positions", _l("Committee positions"),
-    _l("For each part and committee: how many of the committee's sessions sent to the "
-       "organisation took each position on the part. These are sessions, not children, and "
-       "are protected like any count."),
+    _l("For each part: the children's committees' sessions sent to the organisation that "
+       "discussed it, the children present at them, and how many of those sessions took each "
+       "position. The group's voice, never added to individual children's counts."),
     (
         PART_NUMBER, PART_TITLE,
-        Column("committee", _l("The committee's name when it may be published, otherwise "
-                               "\"A children's committee\".")),
-        *(Column(f"sessions_{position.value}",
+        Column("sessions", _l("Sessions that discussed the part: %(note)s.", note=COUNT_NOTE)),
+        Column("children_present", _l("Children present at those sessions (one child at "
+                                      "several sessions counts each time): %(note)s.",
+                                      note=COUNT_NOTE)),
+        *(Column(f"sessions_{position}",
                  _l("Sessions whose position was \"%(position)s\": %(note)s.",
-                    position=position.value, note=COUNT_NOTE))
-          for position in GroupPosition),
-        Column("sessions_no_position", _l("Sessions that discussed the part without "
-                                          "recording a position: %(note)s.", note=COUNT_NOTE)),
-        Column("sessions", _l("All the committee's sessions that discussed the part: "
-                              "%(note)s.", note=COUNT_NOTE)),
+                    position=position, note=COUNT_NOTE))
+          for position in POSITIONS),
     ),
     position_rows,
 ))
@@ -509,12 +606,10 @@ _register(Table(
     ),
     coverage_rows,
 ))
-
-
-def current_threshold() -> int:
-    """The deployment's suppression threshold (the summary pages' setting)."""
-    value = db.session.scalar(select(ReportSettings.suppression_threshold).limit(1))
-    return int(value) if value is not None else DEFAULT_THRESHOLD
+# The fixed order of tables in a file and on the page.
+TABLE_ORDER = ("reactions", "ideas_by_status", "shared_ideas", "committee_positions",
+               "committee_statements", "answers", "coverage")
+TABLES = {name: TABLES[name] for name in TABLE_ORDER}
 
 
 # --- Writers --------------------------------------------------------------------------------

@@ -47,6 +47,8 @@ from participation.committees.models import (
 from participation.db import db
 from participation.feedback.models import (
     AgeBand,
+    Reaction,
+    ReactionKind,
     Submission,
     SubmissionSource,
     SubmissionStatus,
@@ -179,6 +181,15 @@ def seed(app: Flask) -> Seeded:
                     kind=StatementKind.RECOMMENDATION, voice=StatementVoice.OWN_WORDS,
                     body=submission.body or "", submission_id=submission.id))
 
+        for n in range(12):
+            db.session.add(Reaction(section_id=sections[0], child_token_hash=f"tokenhash{n:055d}",
+                                    kind=ReactionKind.AGREE, locale="en",
+                                    age_band=AgeBand.AGE_11_13))
+        for n in range(3):
+            db.session.add(Reaction(section_id=sections[1],
+                                    child_token_hash=f"tokenhash{30 + n:055d}",
+                                    kind=ReactionKind.CONFUSED, locale="fr",
+                                    age_band=AgeBand.AGE_8_10))
         for status, words in ((AnswerStatus.PUBLISHED, "We will build parks"),
                               (AnswerStatus.DRAFT, "DRAFT ANSWER WORDS")):
             answer = Answer(public_id=uuid.uuid4().hex, plan_id=plan_id,
@@ -283,10 +294,10 @@ def test_xlsx_has_a_sheet_per_table_and_an_about_sheet(
     for text in TRICKY:
         assert "'" + text.replace("\r", "\n") in texts
     positions = list(workbook["committee_positions"].iter_rows(values_only=True))
-    assert positions[0][:3] == ("part_number", "part_title", "committee")
-    committees = {row[2] for row in positions[1:]}
-    assert committees == {"A children's committee", "'@Open Committee"}
-    assert all(cell == "<10" for row in positions[1:] for cell in (row[3], row[-1]))
+    assert positions[0] == tuple(TABLES["committee_positions"].headers)
+    first = next(row for row in positions[1:] if row[0] == 1)
+    # Two sessions (hidden), 14 children present (rounded), both agreed (hidden).
+    assert first[2:] == ("<10", 15, "<10", 0, 0, 0)
     coverage = list(workbook["coverage"].iter_rows(values_only=True))
     first = next(row for row in coverage[1:] if row[0] == 1)
     assert first[2:] == ("<10", "<10", "yes")
@@ -295,6 +306,43 @@ def test_xlsx_has_a_sheet_per_table_and_an_about_sheet(
     assert answers[2][8] == "'=We will build parks"
     statements = list(workbook["committee_statements"].iter_rows(values_only=True))
     assert len(statements) == 3 and {row[9] for row in statements[1:]} == {"We ask for parks"}
+    assert {row[1] for row in statements[1:]} == {"A children's committee", "'@Open Committee"}
+
+
+def test_reactions_and_ideas_by_status_are_the_summary_figures_protected(
+        app: Flask, seeded: Seeded, organiser: FlaskClient) -> None:
+    response = export(organiser, ["reactions", "ideas_by_status"], "csv", by="locale")
+    with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
+        reactions = read_csv(archive.read("reactions.csv"))
+        ideas = read_csv(archive.read("ideas_by_status.csv"))
+    assert reactions[0] == TABLES["reactions"].headers
+    head = reactions[0]
+
+    def row(rows: list[list[str]], part: str, group: str) -> dict[str, str]:
+        found = next(r for r in rows[1:] if r[0] == part and r[2] == group)
+        return dict(zip(rows[0], found, strict=True))
+
+    english = row(reactions, "1", "en")
+    assert english["children"] == "10" and english["agree"] == "10"  # 12, rounded
+    assert english["share_agree"] == "100.0" and english["clear_majority"] == "agree"
+    assert english["hard_to_understand"] == "no" and float(english["reading_ease"]) > 0
+    french = row(reactions, "2", "fr")
+    assert french["children"] == "<10" and french["confused"] == "<10"
+    assert french["share_confused"] == "" and french["hard_to_understand"] == ""
+    assert row(reactions, "2", "es")["children"] == "0"  # every language listed, empty too
+    whole = row(reactions, "", "")
+    assert whole["part_title"] == "Whole plan" and whole["children"] == "15"
+    count_columns = [i for i, name in enumerate(head) if name == "children"
+                     or name in ("agree", "unsure", "disagree", "confused")]
+    for r in reactions[1:]:
+        for i in count_columns:
+            assert r[i] == "<10" or int(r[i]) % 5 == 0, r
+
+    assert ideas[0] == TABLES["ideas_by_status"].headers
+    part = row(ideas, "1", "")
+    assert (part["waiting"], part["shared"], part["not_shared"], part["total"]) == (
+        "<10", "15", "<10", "15")
+    assert "urgent" not in ideas[0]
 
 
 def test_several_csv_tables_come_as_a_zip_of_csvs(
