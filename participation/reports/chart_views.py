@@ -1,0 +1,176 @@
+"""The summary's charts as SVG images (organisers and admins, like the summary), and the slot
+the summary page includes for each: the image, its text alternative and a sentence saying
+what it shows (the data table follows it on the summary page)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Flask, abort, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from participation.accounts.models import Role
+from participation.auth import staff_required
+from participation.db import db
+from participation.plans.models import Plan
+from participation.reports import queries
+from participation.reports.charts import (
+    Bar,
+    ChartText,
+    Panel,
+    leaders,
+    render_reaction_chart,
+)
+from participation.reports.models import ConsultationPeriod
+from participation.reports.periods import period_by_public_id
+from participation.reports.views import group_label, reaction_labels
+
+bp = Blueprint("report_charts", __name__, url_prefix="/staff/reports/charts")
+READERS = (Role.ORGANISER, Role.ADMIN)  # the summary's readers
+KINDS = ("reactions", "reactions_by_group")
+CACHE_SECONDS = 300
+
+
+def chart_text() -> ChartText:
+    """The chart's words in the viewer's language (the summary's names for reactions)."""
+    return ChartText(
+        title=_("How children reacted to each part"), kinds=reaction_labels(),
+        too_few=_("Too few children to show"),
+        percent=lambda value: _("%(percent)s%%", percent=value),
+        axis=_("Share of the children who reacted"))
+
+
+def _part_label(part: queries.PartRef | None) -> str:
+    if part is None:
+        return str(_("The whole plan"))
+    if part.number is None:
+        return str(part.title)
+    return str(_("%(number)s. %(title)s", number=part.number, title=part.title))
+
+
+def _bar(row: queries.ReactionRow, threshold: int) -> Bar:
+    return Bar(_part_label(row.part), row.shares(threshold))
+
+
+def reaction_panels(summary: queries.ReactionSummary, kind: str) -> list[Panel]:
+    """One panel of every part (and the whole plan) for all children, or one per language or
+    age band (every group, empty ones too) when ``kind`` is by group."""
+    threshold = summary.threshold
+    if kind == "reactions" or summary.by is None:
+        return [Panel(None, [_bar(row, threshold) for row in summary.rows if row.group is None])]
+    return [Panel(group_label(group),
+                  [_bar(row, threshold) for row in summary.rows if row.group == group])
+            for group in summary.groups]
+
+
+def describe(panels: list[Panel], text: ChartText) -> str:
+    """The chart in words, for the text under it: the leading reaction on each part, and the
+    parts with too few children to show."""
+    sentences = []
+    for panel in panels:
+        leading, hidden = leaders(panel)
+        for kind, parts in leading.items():
+            if panel.title:
+                sentences.append(_("%(group)s: the largest share chose \u201c%(reaction)s\u201d "
+                                   "on %(parts)s.", group=panel.title,
+                                   reaction=text.kinds[kind], parts=", ".join(parts)))
+            else:
+                sentences.append(_("The largest share chose \u201c%(reaction)s\u201d on "
+                                   "%(parts)s.", reaction=text.kinds[kind],
+                                   parts=", ".join(parts)))
+        if hidden:
+            if panel.title:
+                sentences.append(_("%(group)s: too few children to show %(parts)s.",
+                                   group=panel.title, parts=", ".join(hidden)))
+            else:
+                sentences.append(_("Too few children to show %(parts)s.",
+                                   parts=", ".join(hidden)))
+    return " ".join(sentences)
+
+
+def _by(value: Any) -> queries.Dimension | None:
+    return value if value in queries.DIMENSIONS else None
+
+
+def _period(plan_id: int, value: Any) -> ConsultationPeriod | None:
+    if isinstance(value, ConsultationPeriod):
+        return value if value.plan_id == plan_id else None
+    if not value:
+        return None
+    period = period_by_public_id(str(value))
+    return period if period is not None and period.plan_id == plan_id else None
+
+
+def _summary(plan_id: int, by: queries.Dimension | None,
+             period: ConsultationPeriod | None) -> queries.ReactionSummary:
+    return queries.reaction_summary(plan_id, by=by, period=period, locale=str(get_locale()))
+
+
+@dataclass(frozen=True)
+class ChartSlot:
+    """What the summary page shows for one chart."""
+
+    url: str
+    alt: str
+    description: str
+
+
+def report_chart(kind: str, args: Mapping[str, Any] | None) -> ChartSlot | None:
+    """The image, its alternative and its sentence for the summary page (template global).
+    ``args``: plan_id, by, period (a period or its public id), and the page's own
+    ``summary`` (a ReactionSummary) to describe without querying again."""
+    args = args or {}
+    if kind not in KINDS or not isinstance(args.get("plan_id"), int):
+        return None
+    plan_id: int = args["plan_id"]
+    by = _by(args.get("by")) if kind == "reactions_by_group" else None
+    if kind == "reactions_by_group" and by is None:
+        return None
+    period = _period(plan_id, args.get("period"))
+    summary = args.get("summary")
+    if not isinstance(summary, queries.ReactionSummary) or summary.by != by:
+        summary = _summary(plan_id, by, period)
+    text = chart_text()
+    alt = (_("Chart: how children reacted to each part, in percent") if by is None else
+           _("Chart: how children reacted to each part, in percent, one panel per language")
+           if by == "locale" else
+           _("Chart: how children reacted to each part, in percent, one panel per age band"))
+    url = url_for("report_charts.reactions", plan=plan_id, by=by or None,
+                  period=period.public_id if period else None)
+    return ChartSlot(url, alt, describe(reaction_panels(summary, kind), text))
+
+
+@bp.get("/reactions.svg")
+@staff_required(*READERS)
+def reactions() -> Response:
+    """Children's reactions to each part as a 100% bar chart (small multiples with ``by``)."""
+    plan_id = request.args.get("plan", type=int)
+    if plan_id is None or db.session.get(Plan, plan_id) is None:
+        abort(404)
+    raw_by = request.args.get("by")
+    by = _by(raw_by)
+    if raw_by and by is None:
+        abort(400)
+    period = _period(plan_id, request.args.get("period"))
+    if request.args.get("period") and period is None:
+        abort(404)
+    summary = _summary(plan_id, by, period)
+    kind = "reactions_by_group" if by else "reactions"
+    svg = render_reaction_chart(reaction_panels(summary, kind), chart_text())
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = f"private, max-age={CACHE_SECONDS}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Language"] = str(get_locale())
+    response.headers["Vary"] = "Cookie, Accept-Language"
+    response.set_etag(hashlib.sha256(svg).hexdigest())
+    return response.make_conditional(request)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.add_template_global(report_chart, "report_chart")
