@@ -124,7 +124,14 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("reports.settings", "GET"): Access(ADMINS, 200),
     ("reports.change_settings", "POST"): Access(ADMINS, 422),  # no number: the form
     # reports: charts and reading
+    ("report_reading.ideas", "GET"): Access(frozenset({ORG, A}), 200),
+    ("report_reading.mark_considered", "POST"): Access(frozenset({ORG, A}), 404),
+    ("report_reading.unmark_considered", "POST"): Access(frozenset({ORG, A}), 404),
+    ("report_charts.reactions", "GET"): Access(frozenset({ORG, A}), 404),  # no plan: 404
     # reports: exports and log
+    ("report_exports.page", "GET"): Access(frozenset({ORG, A}), 200),
+    ("report_exports.download", "POST"): Access(frozenset({ORG, A}), 422),  # no purpose: form
+    ("report_exports.log", "GET"): Access(ADMINS, 200),  # admins only read the export log
     # answers: organisers
     # answers: children's side and letters
     # The committee's printable letter: that committee's facilitators only (a 403 for the
