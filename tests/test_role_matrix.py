@@ -133,6 +133,20 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("report_exports.download", "POST"): Access(frozenset({ORG, A}), 422),  # no purpose: form
     ("report_exports.log", "GET"): Access(ADMINS, 200),  # admins only read the export log
     # answers: organisers
+    ("answers.index", "GET"): Access(frozenset({ORG, A}), 200),
+    ("answers.new", "GET"): Access(frozenset({ORG, A}), 404),  # no plan loaded here
+    ("answers.create", "POST"): Access(frozenset({ORG, A}), 404),
+    ("answers.reading_ease", "POST"): Access(frozenset({ORG, A}), 400),  # no language given
+    ("answers.answer", "GET"): Access(frozenset({ORG, A}), 404),
+    ("answers.edit", "GET"): Access(frozenset({ORG, A}), 404),
+    ("answers.update", "POST"): Access(frozenset({ORG, A}), 404),
+    ("answers.links", "GET"): Access(frozenset({ORG, A}), 404),
+    ("answers.save_links", "POST"): Access(frozenset({ORG, A}), 404),
+    ("answers.publish", "POST"): Access(frozenset({ORG, A}), 404),
+    ("answers.approve", "POST"): Access(frozenset({ORG, A}), 404),
+    ("answers.withdraw", "POST"): Access(frozenset({ORG, A}), 404),
+    ("answers.add_update", "POST"): Access(frozenset({ORG, A}), 404),
+    ("answers.approve_update", "POST"): Access(frozenset({ORG, A}), 404),
     # answers: children's side and letters
     # The committee's printable letter: that committee's facilitators only (a 403 for the
     # others, tested in tests/answers/test_children.py).
