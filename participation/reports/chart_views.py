@@ -9,15 +9,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, abort, request, url_for
+from flask import Blueprint, Flask, abort, g, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from participation.accounts.models import Role
 from participation.auth import staff_required
 from participation.db import db
-from participation.plans.models import Plan
+from participation.plans.models import Plan, Section
 from participation.reports import queries
 from participation.reports.charts import (
     Bar,
@@ -32,7 +33,7 @@ from participation.reports.views import group_label, reaction_labels
 
 bp = Blueprint("report_charts", __name__, url_prefix="/staff/reports/charts")
 READERS = (Role.ORGANISER, Role.ADMIN)  # the summary's readers
-KINDS = ("reactions", "reactions_by_group")
+KINDS = ("reactions",)
 CACHE_SECONDS = 300
 
 
@@ -57,15 +58,21 @@ def _bar(row: queries.ReactionRow, threshold: int) -> Bar:
     return Bar(_part_label(row.part), row.shares(threshold))
 
 
-def reaction_panels(summary: queries.ReactionSummary, kind: str) -> list[Panel]:
-    """One panel of every part (and the whole plan) for all children, or one per language or
-    age band (every group, empty ones too) when ``kind`` is by group."""
+def reaction_panels(summary: queries.ReactionSummary, part: int | None = None) -> list[Panel]:
+    """With ``part``: one bar per group for that part (all children first). Without: one bar
+    per part (and the whole plan) for all children, then, by language or age band, one small
+    multiple per group (every group, empty ones too)."""
     threshold = summary.threshold
-    if kind == "reactions" or summary.by is None:
-        return [Panel(None, [_bar(row, threshold) for row in summary.rows if row.group is None])]
-    return [Panel(group_label(group),
-                  [_bar(row, threshold) for row in summary.rows if row.group == group])
-            for group in summary.groups]
+    if part is not None:
+        return [Panel(None, [Bar(group_label(row.group), row.shares(threshold))
+                             for row in summary.for_part(part)])]
+    panels = [Panel(group_label(None) if summary.by else None,
+                    [_bar(row, threshold) for row in summary.rows if row.group is None])]
+    if summary.by is not None:
+        panels += [Panel(group_label(group),
+                         [_bar(row, threshold) for row in summary.rows if row.group == group])
+                   for group in summary.groups]
+    return panels
 
 
 def describe(panels: list[Panel], text: ChartText) -> str:
@@ -108,7 +115,12 @@ def _period(plan_id: int, value: Any) -> ConsultationPeriod | None:
 
 def _summary(plan_id: int, by: queries.Dimension | None,
              period: ConsultationPeriod | None) -> queries.ReactionSummary:
-    return queries.reaction_summary(plan_id, by=by, period=period, locale=str(get_locale()))
+    """The reaction summary, read once per request however many charts the page shows."""
+    key = (plan_id, by, period.id if period else None, str(get_locale()))
+    cache: dict[tuple[Any, ...], queries.ReactionSummary] = g.setdefault("_report_charts", {})
+    if key not in cache:
+        cache[key] = queries.reaction_summary(plan_id, by=by, period=period, locale=key[3])
+    return cache[key]
 
 
 @dataclass(frozen=True)
@@ -120,35 +132,56 @@ class ChartSlot:
     description: str
 
 
+def _part(plan_id: int, value: Any) -> int | None:
+    """A part of this plan by its id (None: the whole plan)."""
+    if value in (None, ""):
+        return None
+    try:
+        section_id = int(value)
+    except (TypeError, ValueError):
+        abort(404)
+    found = db.session.scalar(select(Section.id).where(Section.id == section_id,
+                                                       Section.plan_id == plan_id))
+    if found is None:
+        abort(404)
+    return section_id
+
+
 def report_chart(kind: str, args: Mapping[str, Any] | None) -> ChartSlot | None:
     """The image, its alternative and its sentence for the summary page (template global).
-    ``args``: plan_id, by, period (a period or its public id), and the page's own
-    ``summary`` (a ReactionSummary) to describe without querying again."""
+    ``args``: plan (id), by, period (a period or its public id), part (a section id; None for
+    the whole plan), and optionally the page's ``summary`` to describe without querying again.
+    Only children's reactions are charted: other kinds give None (their tables suffice)."""
     args = args or {}
-    if kind not in KINDS or not isinstance(args.get("plan_id"), int):
+    plan_id = args.get("plan", args.get("plan_id"))
+    if kind not in KINDS or not isinstance(plan_id, int):
         return None
-    plan_id: int = args["plan_id"]
-    by = _by(args.get("by")) if kind == "reactions_by_group" else None
-    if kind == "reactions_by_group" and by is None:
-        return None
+    by = _by(args.get("by"))
     period = _period(plan_id, args.get("period"))
+    part = args.get("part") if isinstance(args.get("part"), int) else None
     summary = args.get("summary")
     if not isinstance(summary, queries.ReactionSummary) or summary.by != by:
         summary = _summary(plan_id, by, period)
-    text = chart_text()
-    alt = (_("Chart: how children reacted to each part, in percent") if by is None else
-           _("Chart: how children reacted to each part, in percent, one panel per language")
-           if by == "locale" else
-           _("Chart: how children reacted to each part, in percent, one panel per age band"))
-    url = url_for("report_charts.reactions", plan=plan_id, by=by or None,
+    if part is not None:
+        alt = (_("Chart: how children reacted to this part, in percent, by language")
+               if by == "locale" else
+               _("Chart: how children reacted to this part, in percent, by age band"))
+    else:
+        alt = (_("Chart: how children reacted to each part, in percent") if by is None else
+               _("Chart: how children reacted to each part, in percent, then one panel per "
+                 "language") if by == "locale" else
+               _("Chart: how children reacted to each part, in percent, then one panel per "
+                 "age band"))
+    url = url_for("report_charts.reactions", plan=plan_id, by=by or None, part=part,
                   period=period.public_id if period else None)
-    return ChartSlot(url, alt, describe(reaction_panels(summary, kind), text))
+    return ChartSlot(url, alt, describe(reaction_panels(summary, part), chart_text()))
 
 
 @bp.get("/reactions.svg")
 @staff_required(*READERS)
 def reactions() -> Response:
-    """Children's reactions to each part as a 100% bar chart (small multiples with ``by``)."""
+    """Children's reactions as 100% bars: every part (small multiples with ``by``), or one
+    part by group."""
     plan_id = request.args.get("plan", type=int)
     if plan_id is None or db.session.get(Plan, plan_id) is None:
         abort(404)
@@ -159,9 +192,9 @@ def reactions() -> Response:
     period = _period(plan_id, request.args.get("period"))
     if request.args.get("period") and period is None:
         abort(404)
+    part = _part(plan_id, request.args.get("part"))
     summary = _summary(plan_id, by, period)
-    kind = "reactions_by_group" if by else "reactions"
-    svg = render_reaction_chart(reaction_panels(summary, kind), chart_text())
+    svg = render_reaction_chart(reaction_panels(summary, part), chart_text())
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = f"private, max-age={CACHE_SECONDS}"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -133,6 +133,13 @@ def test_the_chart_route(app: Flask, demo_plan: object,
 
     by_language = client.get(f"/staff/reports/charts/reactions.svg?plan={plan_id}&by=locale")
     assert {"Français", "English", "Español"} <= set(words(by_language.data))
+    with app.app_context():
+        values = db.session.scalar(select(Section.id).where(Section.slug == "values"))
+    one_part = client.get(f"/staff/reports/charts/reactions.svg?plan={plan_id}&by=locale"
+                          f"&part={values}")
+    assert one_part.status_code == 200 and "English" in words(one_part.data)
+    assert client.get(f"/staff/reports/charts/reactions.svg?plan={plan_id}&part=999999"
+                      ).status_code == 404
     assert client.get(f"/staff/reports/charts/reactions.svg?plan={plan_id}&by=x"
                       ).status_code == 400
     assert client.get("/staff/reports/charts/reactions.svg?plan=999999").status_code == 404
@@ -153,16 +160,20 @@ def test_who_sees_the_charts(app: Flask, demo_plan: object, roles: tuple[Role, .
 def test_the_chart_slot_describes_the_chart(app: Flask, demo_plan: object) -> None:
     add_reactions(app, "values", {ReactionKind.CONFUSED: 20, ReactionKind.AGREE: 10})
     plan_id = current_plan_id(app)
+    with app.app_context():
+        values = db.session.scalar(select(Section.id).where(Section.slug == "values"))
     with app.test_request_context("/staff/reports", headers={"Accept-Language": "en"}):
         html = render_template("reports/_chart_slot.html", chart_kind="reactions",
-                               chart_args={"plan_id": plan_id, "by": None, "period": None})
-        by_group = render_template("reports/_chart_slot.html", chart_kind="reactions_by_group",
-                                   chart_args={"plan_id": plan_id, "by": "age_band"})
-        unknown = render_template("reports/_chart_slot.html", chart_kind="pie",
-                                  chart_args={"plan_id": plan_id})
+                               chart_args={"plan": plan_id, "by": None, "period": None})
+        one_part = render_template("reports/_chart_slot.html", chart_kind="reactions",
+                                   chart_args={"plan": plan_id, "by": "age_band",
+                                               "part": values})
+        unknown = render_template("reports/_chart_slot.html", chart_kind="ideas",
+                                  chart_args={"plan": plan_id})
     assert f'src="/staff/reports/charts/reactions.svg?plan={plan_id}"' in html
     assert 'alt="Chart: how children reacted to each part, in percent"' in html
     assert "chose \u201cDon\u2019t understand\u201d on 3. " in html
-    assert "Too few children to show 1. " in html  # the other parts, nobody reacted
-    assert "by=age_band" in by_group and "one panel per age band" in by_group
-    assert unknown.strip() == "" or "<figure" not in unknown
+    assert "Too few children to show 1. " in html  # the other parts: nobody reacted
+    assert f"by=age_band&amp;part={values}" in one_part and "by age band" in one_part
+    assert "8-10 years" in one_part and "Too few children to show" in one_part  # 11-13...
+    assert "<figure" not in unknown  # only reactions are charted; other tables stand alone
