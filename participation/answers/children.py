@@ -18,21 +18,22 @@ from babel.dates import format_skeleton
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 
+from participation.answers import queries as answers_queries
 from participation.answers.models import (
     Answer,
     AnswerReaction,
     AnswerStatus,
     AnswerSubject,
     Decision,
-    answer_links,
 )
+from participation.answers.queries import AnswerView, answer_view, answers_for_plan
 from participation.committees.models import Committee, CommitteeSession, Statement
 from participation.committees.queries import committee_label
 from participation.db import db
-from participation.feedback.models import Submission, SubmissionSource, SubmissionStatus
+from participation.feedback.models import Submission, SubmissionStatus
 
 # The decision in a child's words, with the icon that carries it (templates/answers/
 # _for_children_macros.html draws them). "Not now" and "can't" are followed by the reason.
@@ -103,27 +104,21 @@ def _published() -> list[ColumnElement[bool]]:
     return [Answer.status == AnswerStatus.PUBLISHED, Answer.published_at.is_not(None)]
 
 
-def _as_child_answer(answer: Answer, locale: str, *, committee: str | None = None,
-                     held_on: date | None = None) -> ChildAnswer | None:
-    text = answer.text_in(locale)
-    if text is None or answer.published_at is None:
-        return None
-    notes = []
-    for item in answer.updates:
-        note = next((t for t in item.texts if t.locale == locale), None)
-        if item.published_at is not None and note is not None:
-            notes.append(ProgressNote(note.body, item.published_at))
-    notes.sort(key=lambda note: note.published_at)
+def _as_child_answer(view: AnswerView, *, theme: str | None = None,
+                     committee: str | None = None, held_on: date | None = None) -> ChildAnswer:
     return ChildAnswer(
-        public_id=answer.public_id, subject=answer.subject, decision=answer.decision,
-        body=text.body, reason=text.reason if answer.decision.needs_reason else None,
-        published_at=answer.published_at, section_id=answer.section_id, theme=answer.theme,
-        committee=committee, session_held_on=held_on, updates=tuple(notes),
+        public_id=view.public_id, subject=view.subject, decision=view.decision,
+        body=view.body, reason=view.reason if view.decision.needs_reason else None,
+        published_at=view.published_at, section_id=view.section_id, theme=theme,
+        committee=committee, session_held_on=held_on,
+        updates=tuple(sorted((ProgressNote(item.body, item.published_at)
+                              for item in view.updates), key=lambda note: note.published_at)),
     )
 
 
 def _session_labels(session_ids: Iterable[int]) -> dict[int, tuple[str, date]]:
-    """Each committee session's committee label and meeting day."""
+    """Each committee session's committee label for children (its name only when public)
+    and meeting day."""
     ids = set(session_ids)
     if not ids:
         return {}
@@ -137,36 +132,29 @@ def _session_labels(session_ids: Iterable[int]) -> dict[int, tuple[str, date]]:
 
 
 def _to_children(answers: Iterable[Answer], locale: str) -> list[ChildAnswer]:
-    answers = list(answers)
+    """Published answers in ``locale`` (the organisers' services publish an answer only with a
+    text in every language), newest first."""
+    answers = [a for a in answers if a.status == AnswerStatus.PUBLISHED and a.published_at]
+    answers.sort(key=lambda a: (a.published_at, a.id), reverse=True)
     labels = _session_labels(a.committee_session_id for a in answers
                              if a.committee_session_id is not None)
     made = []
     for answer in answers:
         label, held_on = labels.get(answer.committee_session_id or 0, (None, None))
-        child = _as_child_answer(answer, locale, committee=label, held_on=held_on)
-        if child is not None:
-            made.append(child)
+        made.append(_as_child_answer(answer_view(answer, locale), theme=answer.theme,
+                                     committee=label, held_on=held_on))
     return made
 
 
 def published_answers_for_part(plan_id: int, section_id: int, locale: str) -> list[ChildAnswer]:
     """What the organisation answered about one part, in ``locale``, newest first."""
-    answers = db.session.scalars(
-        select(Answer).where(
-            *_published(), Answer.plan_id == plan_id, Answer.subject == AnswerSubject.PART,
-            Answer.section_id == section_id,
-        ).order_by(Answer.published_at.desc(), Answer.id.desc())
-    ).all()
-    return _to_children(answers, locale)
+    return [_as_child_answer(view)
+            for view in answers_queries.published_answers_for_part(plan_id, section_id, locale)]
 
 
 def published_answers(plan_id: int, locale: str) -> list[ChildAnswer]:
     """Every published answer of the plan in ``locale`` ("what happened to our ideas")."""
-    answers = db.session.scalars(
-        select(Answer).where(*_published(), Answer.plan_id == plan_id)
-        .order_by(Answer.published_at.desc(), Answer.id.desc())
-    ).all()
-    return _to_children(answers, locale)
+    return _to_children(answers_for_plan(plan_id, status=AnswerStatus.PUBLISHED), locale)
 
 
 def find_published_answer(public_id: str) -> Answer | None:
@@ -176,49 +164,17 @@ def find_published_answer(public_id: str) -> Answer | None:
     return found
 
 
-def _session_of(submission: Submission) -> int | None:
-    """The committee session a committee statement came from."""
-    if submission.source != SubmissionSource.COMMITTEE:
-        return None
-    session_id: int | None = db.session.scalar(
-        select(Statement.session_id).where(Statement.submission_id == submission.id))
-    return session_id
-
-
 def answer_for_submission(submission: Submission) -> Answer | None:
-    """The published answer to an idea or a committee statement: one linked to it first, then
-    one about its part (an idea about a part), then one to its committee session. None for an
-    idea that was not shared (it is answered on its own page with care, never here)."""
+    """The published answer to an idea or a committee statement (answers.queries: one linked
+    to it, else its committee session's, else its part's); None for an idea that was not
+    shared (a child whose idea was not shared is answered on its own page, with care)."""
     if submission.status != SubmissionStatus.APPROVED:
         return None
-    session_id = _session_of(submission)
-    reaches: list[ColumnElement[bool]] = [Answer.id.in_(select(answer_links.c.answer_id)
-                             .where(answer_links.c.submission_id == submission.id))]
-    if submission.section_id is not None:
-        reaches.append(and_(Answer.subject == AnswerSubject.PART,
-                            Answer.section_id == submission.section_id))
-    if session_id is not None:
-        reaches.append(and_(Answer.subject == AnswerSubject.COMMITTEE_SESSION,
-                            Answer.committee_session_id == session_id))
-    candidates = db.session.scalars(
-        select(Answer).where(*_published(), Answer.plan_id == submission.plan_id, or_(*reaches))
-        .order_by(Answer.published_at.desc(), Answer.id.desc())
-    ).all()
-    if not candidates:
-        return None
-    linked = set(db.session.scalars(
-        select(answer_links.c.answer_id).where(answer_links.c.submission_id == submission.id)))
-
-    def rank(answer: Answer) -> int:
-        if answer.id in linked:
-            return 0
-        return 1 if answer.subject == AnswerSubject.PART else 2
-
-    return min(candidates, key=rank)  # min keeps the newest among equals (already sorted)
+    return answers_queries.answer_for_submission(submission)
 
 
 def child_answer_for_submission(submission: Submission, locale: str) -> ChildAnswer | None:
-    """The answer to an idea as its child reads it, in ``locale`` (None when not in it)."""
+    """The answer to an idea as its child reads it, in ``locale``."""
     answer = answer_for_submission(submission)
     if answer is None:
         return None
@@ -298,6 +254,18 @@ class Letter:
         return bool(self.about_session) or any(item.answer for item in self.items)
 
 
+def _letter_answer(statement: Submission, locale: str) -> ChildAnswer | None:
+    """A statement's answer in the letter: when it is the session's own answer (already at the
+    top of the letter), the answer about the statement's part says more, if there is one."""
+    answer = child_answer_for_submission(statement, locale)
+    if (answer is not None and answer.subject == AnswerSubject.COMMITTEE_SESSION
+            and statement.section_id is not None):
+        about_part = published_answers_for_part(statement.plan_id, statement.section_id, locale)
+        if about_part:
+            return about_part[0]
+    return answer
+
+
 def letter_for_session(session: CommitteeSession) -> Letter:
     """What the facilitator reads to the committee at its next session, in the session's
     language: the organisation's answers to the session, then each statement an adult
@@ -316,8 +284,8 @@ def letter_for_session(session: CommitteeSession) -> Letter:
                Submission.published_body.is_not(None))
         .order_by(Statement.id)
     ).all()
-    items = [LetterItem(item.published_body or "", item.section_id,
-                        child_answer_for_submission(item, locale)) for item in statements]
+    items = [LetterItem(item.published_body or "", item.section_id, _letter_answer(item, locale))
+             for item in statements]
     return Letter(
         session=session,
         committee=session.committee.name,  # the committee's own letter: its own name

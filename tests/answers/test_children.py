@@ -156,13 +156,14 @@ def test_the_part_panel_shows_only_published_answers_in_the_pages_language(
     assert panel(child.open_part("values").get_data(as_text=True)) == ""  # nothing yet
     both = make_answer(app, {"en": ("We will make a quiet room in every centre.", None),
                              "fr": ("Nous ferons une salle calme dans chaque centre.", None)})
-    make_answer(app, {"fr": ("Seulement en français.", None)}, decision=Decision.DECIDING)
+    make_answer(app, {"fr": ("Nous réfléchissons encore.", None),
+                      "en": ("We are still thinking.", None)}, decision=Decision.DECIDING)
     make_answer(app, {"en": ("A draft nobody sees.", None)}, status=AnswerStatus.DRAFT)
     make_answer(app, {"en": ("Waiting for approval.", None)},
                 status=AnswerStatus.AWAITING_APPROVAL)
     make_answer(app, {"en": ("Taken down.", None)}, status=AnswerStatus.WITHDRAWN)
     make_answer(app, {"en": ("About another part.", None)}, part="vision")
-    cannot = make_answer(app, {"en": ("We asked everyone.", "There is no money this year.")},
+    make_answer(app, {"en": ("We asked everyone.", "There is no money this year.")},
                          decision=Decision.CANNOT,
                          updates=({"en": ("We found some money after all.", None)},))
 
@@ -171,7 +172,8 @@ def test_the_part_panel_shows_only_published_answers_in_the_pages_language(
     assert "We will make a quiet room in every centre." in english and "We will do it" in english
     assert "We can't, because…" in english and "There is no money this year." in english
     assert "We found some money after all." in english
-    for hidden in ("Seulement", "A draft", "Waiting for approval", "Taken down", "another part"):
+    assert "We are still thinking." in english and "We are still deciding" in english
+    for hidden in ("Nous", "A draft", "Waiting for approval", "Taken down", "another part"):
         assert hidden not in english
     assert english.index("There is no money") < english.index("We asked everyone")  # reason first
     month = utcnow().strftime("%Y")
@@ -180,8 +182,8 @@ def test_the_part_panel_shows_only_published_answers_in_the_pages_language(
 
     child.locale = "fr"
     french = panel(child.open_part("values").get_data(as_text=True))
-    assert "Nous ferons une salle calme" in french and "Seulement en français." in french
-    assert "quiet room" not in french and cannot.public_id not in french
+    assert "Nous ferons une salle calme" in french and "Nous réfléchissons encore." in french
+    assert "quiet room" not in french and "still thinking" not in french
     assert f'id="answer-{both.public_id}"' in french
 
 
@@ -338,11 +340,11 @@ def test_what_happened_is_in_the_pages_language_and_kind_when_empty(
     assert '<html lang="fr"' in child.page  # its words come from the catalogue (translator)
     child.get("/en/answers")
     assert "There are no answers yet." in child.page
-    make_answer(app, {"fr": ("Nous le ferons.", None)})
+    make_answer(app, {"fr": ("Nous le ferons.", None), "en": ("We will do it soon.", None)})
     child.get("/en/answers")
-    assert "Nous le ferons." not in child.page
+    assert "Nous le ferons." not in child.page and "We will do it soon." in child.page
     child.get("/fr/answers")
-    assert "Nous le ferons." in child.page and 'lang="fr"' in child.page
+    assert "Nous le ferons." in child.page and "We will do it soon." not in child.page
 
 
 # ---------------------------------------------------------------- "answered" on an idea
