@@ -37,10 +37,11 @@ KINDS = ("reactions",)
 CACHE_SECONDS = 300
 
 
-def chart_text() -> ChartText:
+def chart_text(part: bool = False) -> ChartText:
     """The chart's words in the viewer's language (the summary's names for reactions)."""
     return ChartText(
-        title=_("How children reacted to each part"), kinds=reaction_labels(),
+        title=_("How children reacted to this part") if part else
+        _("How children reacted to each part"), kinds=reaction_labels(),
         too_few=_("Too few children to show"),
         percent=lambda value: _("%(percent)s%%", percent=value),
         axis=_("Share of the children who reacted"))
@@ -59,20 +60,14 @@ def _bar(row: queries.ReactionRow, threshold: int) -> Bar:
 
 
 def reaction_panels(summary: queries.ReactionSummary, part: int | None = None) -> list[Panel]:
-    """With ``part``: one bar per group for that part (all children first). Without: one bar
-    per part (and the whole plan) for all children, then, by language or age band, one small
-    multiple per group (every group, empty ones too)."""
+    """With ``part``: one bar per group for that part (all children first, then every language
+    or age band, empty ones too). Without: one bar per part and the whole plan, all children
+    (each part's own chart shows its groups: one short chart reads better than ten panels)."""
     threshold = summary.threshold
     if part is not None:
         return [Panel(None, [Bar(group_label(row.group), row.shares(threshold))
                              for row in summary.for_part(part)])]
-    panels = [Panel(group_label(None) if summary.by else None,
-                    [_bar(row, threshold) for row in summary.rows if row.group is None])]
-    if summary.by is not None:
-        panels += [Panel(group_label(group),
-                         [_bar(row, threshold) for row in summary.rows if row.group == group])
-                   for group in summary.groups]
-    return panels
+    return [Panel(None, [_bar(row, threshold) for row in summary.rows if row.group is None])]
 
 
 def describe(panels: list[Panel], text: ChartText) -> str:
@@ -90,7 +85,9 @@ def describe(panels: list[Panel], text: ChartText) -> str:
                 sentences.append(_("The largest share chose \u201c%(reaction)s\u201d on "
                                    "%(parts)s.", reaction=text.kinds[kind],
                                    parts=", ".join(parts)))
-        if hidden:
+        if hidden and len(hidden) == len(panel.bars):
+            sentences.append(_("Too few children reacted to show any share yet."))
+        elif hidden:
             if panel.title:
                 sentences.append(_("%(group)s: too few children to show %(parts)s.",
                                    group=panel.title, parts=", ".join(hidden)))
@@ -167,14 +164,11 @@ def report_chart(kind: str, args: Mapping[str, Any] | None) -> ChartSlot | None:
                if by == "locale" else
                _("Chart: how children reacted to this part, in percent, by age band"))
     else:
-        alt = (_("Chart: how children reacted to each part, in percent") if by is None else
-               _("Chart: how children reacted to each part, in percent, then one panel per "
-                 "language") if by == "locale" else
-               _("Chart: how children reacted to each part, in percent, then one panel per "
-                 "age band"))
+        alt = _("Chart: how children reacted to each part, in percent")
     url = url_for("report_charts.reactions", plan=plan_id, by=by or None, part=part,
                   period=period.public_id if period else None)
-    return ChartSlot(url, alt, describe(reaction_panels(summary, part), chart_text()))
+    return ChartSlot(url, alt, describe(reaction_panels(summary, part),
+                                        chart_text(part is not None)))
 
 
 @bp.get("/reactions.svg")
@@ -194,7 +188,7 @@ def reactions() -> Response:
         abort(404)
     part = _part(plan_id, request.args.get("part"))
     summary = _summary(plan_id, by, period)
-    svg = render_reaction_chart(reaction_panels(summary, part), chart_text())
+    svg = render_reaction_chart(reaction_panels(summary, part), chart_text(part is not None))
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = f"private, max-age={CACHE_SECONDS}"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -131,13 +131,16 @@ def test_the_chart_route(app: Flask, demo_plan: object,
                        headers={"If-None-Match": response.headers["ETag"].strip('"')})
     assert again.status_code == 304
 
-    by_language = client.get(f"/staff/reports/charts/reactions.svg?plan={plan_id}&by=locale")
-    assert {"Français", "English", "Español"} <= set(words(by_language.data))
+    overview = words(client.get(f"/staff/reports/charts/reactions.svg?plan={plan_id}&by=locale"
+                                ).data)
+    assert overview.count("Trop peu d\u2019enfants pour les montrer") + overview.count(
+        "Too few children to show") == 8  # 9 parts, only "values" shown; the whole plan too
     with app.app_context():
         values = db.session.scalar(select(Section.id).where(Section.slug == "values"))
     one_part = client.get(f"/staff/reports/charts/reactions.svg?plan={plan_id}&by=locale"
                           f"&part={values}")
-    assert one_part.status_code == 200 and "English" in words(one_part.data)
+    assert one_part.status_code == 200
+    assert {"Français", "English", "Español"} <= set(words(one_part.data))
     assert client.get(f"/staff/reports/charts/reactions.svg?plan={plan_id}&part=999999"
                       ).status_code == 404
     assert client.get(f"/staff/reports/charts/reactions.svg?plan={plan_id}&by=x"
@@ -176,4 +179,9 @@ def test_the_chart_slot_describes_the_chart(app: Flask, demo_plan: object) -> No
     assert "Too few children to show 1. " in html  # the other parts: nobody reacted
     assert f"by=age_band&amp;part={values}" in one_part and "by age band" in one_part
     assert "8-10 years" in one_part and "Too few children to show" in one_part  # 11-13...
+    with app.test_request_context("/staff/reports", headers={"Accept-Language": "en"}):
+        nobody = render_template("reports/_chart_slot.html", chart_kind="reactions",
+                                 chart_args={"plan": plan_id, "by": "locale",
+                                             "part": values + 1})
+    assert "Too few children reacted to show any share yet." in nobody
     assert "<figure" not in unknown  # only reactions are charted; other tables stand alone
