@@ -93,6 +93,8 @@ def _migrations_dir() -> str:
 def _register_blueprints(app: Flask) -> None:
     from participation.accounts.admin import init_app as init_admin
     from participation.accounts.views import init_app as init_accounts
+    from participation.answers.public import init_app as init_answers_public
+    from participation.answers.views import init_app as init_answers
     from participation.classrooms.views import init_app as init_classrooms
     from participation.committees.setup import init_app as init_committees
     from participation.feedback.views import init_app as init_feedback
@@ -109,6 +111,8 @@ def _register_blueprints(app: Flask) -> None:
     init_plan_staff(app)
     init_classrooms(app)
     init_committees(app)
+    init_answers(app)
+    init_answers_public(app)
     init_staff_home(app)
 
 

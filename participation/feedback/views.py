@@ -389,7 +389,7 @@ def finish(lang_code: str) -> BaseResponse | str:
         classroom = current_classroom()  # read before the session is cleared: the next child
         staff_kept = identity.forget_child()  # on this tablet can join the same class again
         response = make_response(render_template("feedback/finished.html", classroom=classroom))
-        for name in ("read_parts", "lang"):
+        for name in ("read_parts", "lang", "answers_seen"):
             response.delete_cookie(name)
         # Ask the browser to drop drafts and everything else it kept for this site too (all
         # cookies, unless a staff member signed in on this browser is only previewing).

@@ -15,7 +15,9 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from participation.accounts.forms import ConfirmForm
+from participation.accounts.models import Role
 from participation.accounts.services import list_active_sessions
+from participation.answers.views import home_flags
 from participation.auth import STAFF_ROUTE_MARK, staff_required
 from participation.db import utcnow
 from participation.moderation.queries import queue_summaries
@@ -28,6 +30,7 @@ MENU = (
     ("moderation.queues", _l("Review queues")),
     ("classrooms.index", _l("Classroom sessions")),
     ("committees.index", _l("Committees")),
+    ("answers.index", _l("Answers to children")),
     ("plan_staff.readability", _l("Reading ease")),
     ("admin.accounts", _l("Accounts")),
     ("admin.audit", _l("Audit log")),
@@ -41,6 +44,7 @@ SECTIONS = {
     "classrooms.": "classrooms.index",
     "committees.": "committees.index",
     "committee_sessions.": "committees.index",
+    "answers.": "answers.index",
     "plan_staff.": "plan_staff.readability",
     "admin.": "admin.accounts",
     "admin.audit": "admin.audit",
@@ -55,8 +59,9 @@ def home() -> str:
     """Where each person's work starts: how much is waiting, and where they are signed in."""
     queues = queue_summaries(current_user, current_app.config["REVIEW_TARGET_MINUTES"])
     sessions = list_active_sessions(current_user, idle=current_app.permanent_session_lifetime)
+    answer_flags = home_flags() if current_user.has_role(Role.ORGANISER, Role.ADMIN) else None
     return render_template("staff/home.html", queues=queues, sessions=sessions,
-                           sessions_form=ConfirmForm())
+                           sessions_form=ConfirmForm(), answer_flags=answer_flags)
 
 
 def may_open(endpoint: str) -> bool:
