@@ -472,7 +472,7 @@ def _values(members: Iterable[Any]) -> str:
     return ", ".join(member.value for member in members)
 
 
-COUNT_NOTE = _l("a number of children rounded to the nearest 5, 0, or \"<N\" when between 1 "
+COUNT_NOTE = _l("a count: 0, a number rounded to the nearest 5, or \"<N\" when it is between 1 "
                 "and N - 1 (N is the threshold)")
 PART_NUMBER = Column("part_number", _l("The part's number in the plan, as children see it "
                                        "(empty: \"something missing\", or a part no longer in "

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,7 +58,7 @@ from participation.plans.content import PlanContent
 from participation.plans.models import Plan, Section
 from participation.reports.exports import TABLES, escape_formula
 from participation.reports.models import ExportRecord
-from tests.conftest import csrf_token, make_staff
+from tests.conftest import csrf_token, html_problems, make_staff
 
 EXPORTS = "/staff/reports/exports"
 TRICKY = ['=HYPERLINK("http://evil.example","click")', "+1", "-2", "@x", "\t=1", "\r=2"]
@@ -478,3 +479,15 @@ def test_only_admins_read_the_log(
         digest = db.session.scalars(select(ExportRecord.file_sha256)).one()
     assert digest in html
     assert admin.get(EXPORTS).status_code == 200  # admins may export too
+
+
+def test_the_pages_are_valid_html(
+        app: Flask, seeded: Seeded, organiser: FlaskClient,
+        staff_client: Callable[..., FlaskClient], tmp_path: Path) -> None:
+    export(organiser, ["answers"], "json", purpose="Annual report draft")
+    refused = export(organiser, ["answers"], "csv", purpose="x")
+    admin = staff_client("admin@example.org", Role.ADMIN)
+    pages = {"exports": organiser.get(EXPORTS).get_data(),
+             "exports-refused": refused.get_data(),
+             "export-log": admin.get(EXPORTS + "/log").get_data()}
+    assert html_problems(pages, tmp_path) == []
