@@ -101,6 +101,10 @@ def _register_blueprints(app: Flask) -> None:
     from participation.moderation.views import init_app as init_moderation
     from participation.plans.staff import init_app as init_plan_staff
     from participation.plans.views import bp as plans_bp
+    from participation.reports.chart_views import init_app as init_report_charts
+    from participation.reports.export_views import init_app as init_report_exports
+    from participation.reports.reading_views import init_app as init_report_reading
+    from participation.reports.views import init_app as init_reports
     from participation.staff.views import init_app as init_staff_home
 
     app.register_blueprint(plans_bp)
@@ -113,6 +117,10 @@ def _register_blueprints(app: Flask) -> None:
     init_committees(app)
     init_answers(app)
     init_answers_public(app)
+    init_reports(app)
+    init_report_charts(app)
+    init_report_reading(app)
+    init_report_exports(app)
     init_staff_home(app)
 
 
