@@ -13,10 +13,12 @@ constraint), so a part's groups (languages, age bands) add up to the part exactl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+import threading
+import time as _time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from flask import current_app
 from flask_babel import get_locale
@@ -285,6 +287,68 @@ class CommitteeCoverage:
         return len(self.rows)
 
 
+# --- Large consultations: slow summaries kept for a while --------------------------------------
+
+Summary = TypeVar("Summary", ReactionSummary, IdeaSummary, WeeklyParticipation)
+# A summary that took longer than this to count (a consultation of many thousand children) is
+# kept per worker for REPORT_CACHE_SECONDS (60 by default), or until a reaction or an idea is
+# added; small ones are always counted afresh.
+SLOW_SUMMARY_SECONDS = 0.05
+DEFAULT_CACHE_SECONDS = 60.0
+
+
+class SummaryCache:
+    """Raw summaries per worker, keyed by what they count and the newest reaction and idea."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[Any, ...], tuple[float, tuple[int, int], Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], revision: tuple[int, int], ttl: float) -> Any | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[1] != revision or _time.monotonic() - entry[0] >= ttl:
+            return None
+        return entry[2]
+
+    def put(self, key: tuple[Any, ...], revision: tuple[int, int], value: Any) -> None:
+        with self._lock:
+            self._entries[key] = (_time.monotonic(), revision, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _summary_cache() -> SummaryCache:
+    cache: SummaryCache = current_app.extensions.setdefault("report_summaries", SummaryCache())
+    return cache
+
+
+def _revision() -> tuple[int, int]:
+    """The newest reaction and idea (two index lookups): new activity shows at once."""
+    return (int(db.session.scalar(select(func.max(Reaction.id))) or 0),
+            int(db.session.scalar(select(func.max(Submission.id))) or 0))
+
+
+def _titles(parts: list[PartRef]) -> tuple[tuple[int | None, str], ...]:
+    return tuple((part.section_id, part.title) for part in parts)
+
+
+def _cached(key: tuple[Any, ...], threshold: int, compute: Callable[[], Summary]) -> Summary:
+    """``compute()``, or its recent result when it was slow; raw figures do not depend on the
+    threshold, so a kept summary is handed out with the threshold asked for."""
+    ttl = float(current_app.config.get("REPORT_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
+    cache, revision = _summary_cache(), _revision()
+    kept = cache.get(key, revision, ttl) if ttl > 0 else None
+    if kept is not None:
+        return replace(kept, threshold=threshold)  # type: ignore[no-any-return]
+    started = _time.perf_counter()
+    summary = compute()
+    if ttl > 0 and _time.perf_counter() - started >= SLOW_SUMMARY_SECONDS:
+        cache.put(key, revision, summary)
+    return summary
+
+
 # --- SQL helpers -------------------------------------------------------------------------------
 
 class week_start(FunctionElement[date]):
@@ -395,30 +459,35 @@ def reaction_summary(plan_id: int, *, by: Dimension | None,
     if _closed(period):
         assert period is not None
         return _thaw_reactions(period, by, parts)
-    threshold = threshold if threshold is not None else current_threshold()
+    wanted = threshold if threshold is not None else current_threshold()
+    return _cached(("reactions", plan_id, by, period.id if period else None, _titles(parts)),
+                   wanted, lambda: _live_reactions(plan_id, by, period, parts, wanted))
+
+
+def _live_reactions(plan_id: int, by: Dimension | None, period: ConsultationPeriod | None,
+                    parts: list[PartRef], threshold: int) -> ReactionSummary:
     groups = groups_of(by)
     group = _group_column(Reaction, by).label("grp")
-    in_plan = [Section.plan_id == plan_id, *_within(Reaction.created_at, period)]
+    in_plan = [Reaction.section_id.in_(select(Section.id).where(Section.plan_id == plan_id)),
+               *_within(Reaction.created_at, period)]
     kind_counts = [_count_if(Reaction.kind == kind).label(kind) for kind in REACTION_KINDS]
+    # A child reacts once per part (unique section and token), so on one part the rows are
+    # the distinct children: COUNT(*) is COUNT(DISTINCT child_token_hash), without a sort.
     per_part = db.session.execute(
-        select(Reaction.section_id, group, func.count(func.distinct(Reaction.child_token_hash)),
-               *kind_counts)
-        .join(Section, Section.id == Reaction.section_id)
+        select(Reaction.section_id, group, func.count(), *kind_counts)
         .where(*in_plan)
         .group_by(Reaction.section_id, group)
     ).all()
     # The whole plan: a child who reacted to several parts is one child (per group, and in all).
-    whole_by_group = db.session.execute(
-        select(group, func.count(func.distinct(Reaction.child_token_hash)), *kind_counts)
-        .join(Section, Section.id == Reaction.section_id)
-        .where(*in_plan)
-        .group_by(group)
-    ).all()
+    distinct_children = (select(group, Reaction.child_token_hash).where(*in_plan)
+                         .distinct().subquery())
+    whole_children_by_group: dict[str | None, int] = {
+        grp: int(children) for grp, children in db.session.execute(
+            select(distinct_children.c.grp, func.count()).group_by(distinct_children.c.grp))}
     whole_children = db.session.scalar(
-        select(func.count(func.distinct(Reaction.child_token_hash)))
-        .join(Section, Section.id == Reaction.section_id)
-        .where(*in_plan)
-    ) if by is not None else (whole_by_group[0][1] if whole_by_group else 0)
+        select(func.count()).select_from(
+            select(Reaction.child_token_hash).where(*in_plan).distinct().subquery())
+    ) if by is not None else whole_children_by_group.get(None, 0)
 
     found: dict[tuple[int | None, str | None], tuple[int, dict[str, int]]] = {}
     for section_id, grp, children, *counts in per_part:
@@ -435,12 +504,16 @@ def reaction_summary(plan_id: int, *, by: Dimension | None,
         rows.append(_reaction_row(part, None, all_children, all_counts))
         rows.extend(_reaction_row(part, grp, children, counts)
                     for grp, (children, counts) in zip(groups, part_groups, strict=True))
-    whole = {grp: (children, dict(zip(REACTION_KINDS, counts, strict=True)))
-             for grp, children, *counts in whole_by_group}
-    plan_counts = {kind: sum(counts[kind] for _, counts in whole.values())
-                   for kind in REACTION_KINDS}
-    rows.append(_reaction_row(None, None, int(whole_children or 0), plan_counts))
-    rows.extend(_reaction_row(None, grp, *whole.get(grp, (0, {}))) for grp in groups)
+    # Reactions of the whole plan: the parts' aggregated rows added up (a few dozen rows).
+    plan_counts: dict[str | None, dict[str, int]] = {}
+    for (_section, found_group), (_children, by_kind) in found.items():
+        for key in {None, found_group}:
+            into = plan_counts.setdefault(key, dict.fromkeys(REACTION_KINDS, 0))
+            for kind in REACTION_KINDS:
+                into[kind] += by_kind[kind]
+    rows.append(_reaction_row(None, None, int(whole_children or 0), plan_counts.get(None, {})))
+    rows.extend(_reaction_row(None, grp, int(whole_children_by_group.get(grp, 0)),
+                              plan_counts.get(grp, {})) for grp in groups)
     return ReactionSummary(plan_id, by, groups, rows, threshold)
 
 
@@ -477,7 +550,13 @@ def idea_summary(plan_id: int, *, by: Dimension | None,
     if _closed(period):
         assert period is not None
         return _thaw_ideas(period, by, parts)
-    threshold = threshold if threshold is not None else current_threshold()
+    wanted = threshold if threshold is not None else current_threshold()
+    return _cached(("ideas", plan_id, by, period.id if period else None, _titles(parts)),
+                   wanted, lambda: _live_ideas(plan_id, by, period, parts, wanted))
+
+
+def _live_ideas(plan_id: int, by: Dimension | None, period: ConsultationPeriod | None,
+                parts: list[PartRef], threshold: int) -> IdeaSummary:
     groups = groups_of(by)
     group = _group_column(Submission, by).label("grp")
     found_rows = db.session.execute(
@@ -586,13 +665,19 @@ def weekly_participation(plan_id: int, period: ConsultationPeriod | None = None,
     if _closed(period):
         assert period is not None
         return _thaw_weekly(period)
-    threshold = threshold if threshold is not None else current_threshold()
+    wanted = threshold if threshold is not None else current_threshold()
+    return _cached(("weekly", plan_id, None, period.id if period else None, ()),
+                   wanted, lambda: _live_weekly(plan_id, period, wanted))
+
+
+def _live_weekly(plan_id: int, period: ConsultationPeriod | None,
+                 threshold: int) -> WeeklyParticipation:
     reactions = (
         select(week_start(Reaction.created_at).label("week"),
                Reaction.child_token_hash.label("child"), literal(1).label("reaction"),
                literal(0).label("idea"))
-        .join(Section, Section.id == Reaction.section_id)
-        .where(Section.plan_id == plan_id, *_within(Reaction.created_at, period))
+        .where(Reaction.section_id.in_(select(Section.id).where(Section.plan_id == plan_id)),
+               *_within(Reaction.created_at, period))
     )
     ideas = (
         select(week_start(Submission.created_at).label("week"),
@@ -602,11 +687,15 @@ def weekly_participation(plan_id: int, period: ConsultationPeriod | None = None,
                *_within(Submission.created_at, period))
     )
     activity = union_all(reactions, ideas).subquery()
+    # One row per week and child first (a hash aggregate), then the week's figures from those.
+    per_child = (select(activity.c.week, func.sum(activity.c.reaction).label("reactions"),
+                        func.sum(activity.c.idea).label("ideas"))
+                 .group_by(activity.c.week, activity.c.child).subquery())
     rows = db.session.execute(
-        select(activity.c.week, func.count(func.distinct(activity.c.child)),
-               func.sum(activity.c.reaction), func.sum(activity.c.idea))
-        .group_by(activity.c.week)
-        .order_by(activity.c.week)
+        select(per_child.c.week, func.count(), func.sum(per_child.c.reactions),
+               func.sum(per_child.c.ideas))
+        .group_by(per_child.c.week)
+        .order_by(per_child.c.week)
     ).all()
     weeks = [WeekRow(_as_date(week), _cell(children), _cell(reacted), _cell(wrote))
              for week, children, reacted, wrote in rows]

@@ -239,3 +239,33 @@ def test_committee_positions_and_coverage(app: Flask, demo_plan: PlanContent) ->
         # Children's figures are untouched by the committee's fourteen children.
         reactions = queries.reaction_summary(plan_id, by=None)
         assert row(reactions, None, None).children.raw == 0
+
+
+def test_a_slow_summary_is_kept_until_new_activity_or_its_time_is_up(
+        app: Flask, demo_plan: PlanContent, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(queries, "SLOW_SUMMARY_SECONDS", 0.0)  # as if counting took long
+    with app.app_context():
+        app.extensions.pop("report_summaries", None)
+        plan_id, parts = plan_and_parts()
+        react(parts[0], ReactionKind.AGREE, 12)
+        db.session.commit()
+        first = queries.reaction_summary(plan_id, by=None, threshold=10)
+        # A change to an existing row waits for the cache's time (REPORT_CACHE_SECONDS)...
+        reaction = db.session.scalars(select(Reaction)).first()
+        assert reaction is not None
+        reaction.kind = ReactionKind.CONFUSED
+        db.session.commit()
+        kept = queries.reaction_summary(plan_id, by=None, threshold=15)
+        assert kept.rows == first.rows and kept.threshold == 15
+        # ...a new reaction is counted at once.
+        react(parts[1], ReactionKind.AGREE, 1)
+        db.session.commit()
+        fresh = queries.reaction_summary(plan_id, by=None)
+        assert row(fresh, parts[0], None).counts["confused"].raw == 1
+        assert row(fresh, None, None).children.raw == 13
+        monkeypatch.setitem(app.config, "REPORT_CACHE_SECONDS", 0)
+        reaction.kind = ReactionKind.AGREE
+        db.session.commit()
+        assert row(queries.reaction_summary(plan_id, by=None), parts[0],
+                   None).counts["confused"].raw == 0
+        app.extensions.pop("report_summaries", None)
