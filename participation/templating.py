@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from babel.lists import format_list
 from flask import Flask
-from markupsafe import Markup
+from flask_babel import get_locale
+from markupsafe import Markup, escape
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 ICON_DIR = STATIC_DIR / "img" / "icons"
@@ -64,8 +67,18 @@ def fill_holes(fragment: str, values: dict[str, str]) -> Markup:
     return Markup(_HOLE_RE.sub(lambda match: values[match.group(1)], fragment))  # noqa: S704
 
 
+def listing(items: Iterable[str]) -> Markup:
+    """Items as a list in words, the way the page's language joins them ("a, b and c")."""
+    escaped = [escape(item) for item in items]
+    if not escaped:
+        return Markup("")
+    # Each item is escaped; CLDR's list patterns ("{0}, {1}") carry no markup.
+    return Markup(format_list(escaped, locale=str(get_locale())))  # noqa: S704
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["icon"] = icon
+    app.jinja_env.globals["listing"] = listing
     app.jinja_env.globals["asset_url"] = asset_url
     app.jinja_env.globals["hole"] = hole
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = ASSET_MAX_AGE

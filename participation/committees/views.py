@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from babel.lists import format_list
 from flask import (
     Blueprint,
     abort,
@@ -25,7 +24,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
@@ -72,6 +71,7 @@ from participation.committees.registry_forms import (
 )
 from participation.db import db
 from participation.i18n import NATIVE_NAMES
+from participation.templating import listing
 
 bp = Blueprint("committees", __name__, url_prefix="/staff/committees")
 # Everyone who may open a committee page: the object rule (may_open_committee) decides which.
@@ -97,15 +97,6 @@ def committee_error(code: str) -> str:
                             "as it is now."),
     }
     return messages.get(code) or str(_("That could not be done."))
-
-
-def listing(items: Iterable[str]) -> Markup:
-    """Items as a list in words, the way the page's language joins them ("a, b and c")."""
-    escaped = [escape(item) for item in items]
-    if not escaped:
-        return Markup("")
-    # Each item is escaped; CLDR's list patterns ("{0}, {1}") carry no markup.
-    return Markup(format_list(escaped, locale=str(get_locale())))  # noqa: S704
 
 
 def languages(codes: Iterable[str]) -> Markup:

@@ -326,7 +326,7 @@ def test_what_happened_lists_every_answer_and_marks_what_is_new_since_the_last_v
         db.session.commit()
     page = child.get("/en/answers").get_data(as_text=True)
     assert '<span class="answer-badge">New</span>' in card(page, fresh.public_id)
-    assert "New news" in card(page, old.public_id)
+    assert "Updated" in card(page, old.public_id)
     assert "answer-badge" not in card(page, theme.public_id)
     assert "2 answers are new since your last visit." in page
     # The visit moved the cookie forward: nothing is new any more.

@@ -90,7 +90,8 @@ def test_a_missing_language_or_reason_is_explained(app: Flask, demo_plan: object
     client = staff_client("org@example.org", Role.ORGANISER)
     public_id = new_answer(client, app, decision="cannot", body_es="")
     page = client.get(f"/staff/answers/{public_id}").get_data(as_text=True)
-    assert "Still missing" in page
+    assert ('Still missing before children can read it: the text in '
+            '<span lang="es">Español</span>.') in page
     status, page = post(client, public_id, "publish")
     assert status == 409
     assert "write the text in Español first" in page
