@@ -132,6 +132,8 @@ def main() -> None:
                         actor_id=None, with_totp=False)
             db.session.commit()
 
+        # Each query on its own, counted afresh every time (no kept summary).
+        app.config["REPORT_CACHE_SECONDS"] = 0
         with app.test_request_context():
             for name, query in (
                 ("reaction_summary by language", lambda: queries.reaction_summary(
@@ -152,9 +154,17 @@ def main() -> None:
         client.post("/staff/login", data={"csrf_token": token,
                                           "email": "organiser@bench.invalid",
                                           "passphrase": PASSPHRASE})
-        first = client.get("/staff/reports")
-        assert first.status_code == 200, first.status_code
+        cold = timed(lambda: client.get("/staff/reports?by=locale"), 5)
+        print(f"summary page, every summary counted afresh: median {cold[0]:.1f} ms, "
+              f"p95 {cold[1]:.1f} ms")
+        # Then as deployed: a slow summary is kept for a minute (REPORT_CACHE_SECONDS).
+        app.config["REPORT_CACHE_SECONDS"] = 60
         for by in ("locale", "age_band"):
+            start = time.perf_counter()
+            first = client.get(f"/staff/reports?by={by}")
+            assert first.status_code == 200, first.status_code
+            print(f"summary page by {by:9}, first request: "
+                  f"{(time.perf_counter() - start) * 1000:.1f} ms")
             median, p95 = timed(lambda by=by: client.get(f"/staff/reports?by={by}"),
                                 args.repeat)
             verdict = "ok" if p95 < 200 else "OVER the 200 ms target"
