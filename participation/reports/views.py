@@ -187,7 +187,7 @@ def summary() -> str:
                                  missing_title=_("Something missing"))
     return render_template(
         "reports/summary.html", form=form, empty=False, plan_id=plan_id, period=period, by=by,
-        threshold=reactions.threshold, frozen=reactions.frozen,
+        reactions=reactions, threshold=reactions.threshold, frozen=reactions.frozen,
         blocks=_part_blocks(reactions, ideas), groups=reactions.groups,
         positions=queries.committee_positions(plan_id, period),
         coverage=queries.committee_coverage(plan_id, period),
