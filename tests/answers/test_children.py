@@ -17,7 +17,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
-from participation import create_app
 from participation.accounts.models import Role
 from participation.answers.models import (
     Answer,
@@ -39,21 +38,6 @@ from tests.committees.builders import make_committee
 from tests.committees.review_builders import Said, Sent, submitted_session
 from tests.conftest import StaffAccount, html_problems, make_staff, sign_in
 from tests.feedback.helpers import Child, approve, idea_code_on
-
-
-@pytest.fixture(scope="session")
-def app(app: Flask) -> Flask:
-    """The app with the children's side of answers, until the factory registers it itself."""
-    if "answers_public" in app.blueprints:
-        return app
-    from participation.answers.public import init_app
-
-    made = create_app({key: app.config[key] for key in (
-        "TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PLAN_CACHE_SECONDS",
-        "ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")})
-    init_app(made)
-    return made
-
 
 # ---------------------------------------------------------------- builders
 Texts = dict[str, tuple[str, str | None]]  # locale -> (body, reason)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask, render_template
@@ -15,7 +15,6 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
-from participation import create_app
 from participation.accounts.models import Role
 from participation.db import db
 from participation.feedback.models import AgeBand, Reaction, ReactionKind
@@ -29,28 +28,10 @@ from participation.reports.charts import (
     render_reaction_chart,
 )
 
-SETTINGS_KEYS = ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PLAN_CACHE_SECONDS",
-                 "ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")
 SVG = "{http://www.w3.org/2000/svg}"
 TEXT = ChartText("How children reacted", {"agree": "Agree", "unsure": "Not sure",
                                           "disagree": "Disagree", "confused": "Lost"},
                  "Too few children to show", lambda value: f"{value}%", "Share")
-
-
-@pytest.fixture(scope="module")
-def app(app: Flask) -> Iterator[Flask]:
-    """The session's app when the factory registers the chart routes; until it does, the same
-    app with them registered (same database, already migrated)."""
-    if "report_charts" in app.blueprints:
-        yield app
-        return
-    from participation.reports.chart_views import init_app
-
-    own = create_app({key: app.config[key] for key in SETTINGS_KEYS})
-    init_app(own)
-    yield own
-    with own.app_context():
-        db.engine.dispose()
 
 
 def words(svg: bytes) -> list[str]:

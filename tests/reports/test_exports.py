@@ -11,7 +11,7 @@ import json
 import re
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,7 +24,6 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from participation import create_app
 from participation.accounts.models import Role
 from participation.answers.models import (
     Answer,
@@ -79,26 +78,6 @@ SECRETS = {
     "reviewer": "reviewer@example.org",
     "committee statement waiting": "STATEMENT NOT YET APPROVED",
 }
-
-
-@pytest.fixture(scope="module")
-def app(app: Flask) -> Iterator[Flask]:
-    """The session's app, with the export pages registered (until the app factory registers
-    them itself, a module app on the same database)."""
-    if "report_exports" in app.blueprints:
-        yield app
-        return
-    from participation.reports.export_views import init_app
-
-    own = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "test-secret-key", "PLAN_CACHE_SECONDS": 0, "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1,
-    })
-    init_app(own)
-    yield own
-    with own.app_context():
-        db.engine.dispose()
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
@@ -14,7 +14,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from participation import create_app
 from participation.accounts.models import Role, User
 from participation.audit.models import AuditEvent
 from participation.db import db
@@ -27,27 +26,9 @@ from participation.reports.periods import PeriodError, close_period, create_peri
 from participation.reports.settings import change_threshold
 from tests.conftest import csrf_token, make_staff
 
-SETTINGS_KEYS = ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PLAN_CACHE_SECONDS",
-                 "ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")
 INSIDE = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 LAST_DAY = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)
 AFTER = datetime(2026, 4, 1, 0, 30, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def app(app: Flask) -> Iterator[Flask]:
-    """The session's app once the factory registers the reports pages; until then, the same
-    app with the blueprint registered."""
-    if "reports" in app.blueprints:
-        yield app
-        return
-    from participation.reports.views import init_app
-
-    own = create_app({key: app.config[key] for key in SETTINGS_KEYS})
-    init_app(own)
-    yield own
-    with own.app_context():
-        db.engine.dispose()
 
 
 def parts() -> tuple[int, list[int]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +15,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from participation import create_app
 from participation.accounts.models import Role
 from participation.audit.models import AuditEvent
 from participation.committees.models import StatementKind
@@ -38,26 +37,6 @@ from participation.reports.reading import (
 from tests.committees.builders import make_committee
 from tests.committees.review_builders import Said, submitted_session
 from tests.conftest import csrf_token, html_problems, make_staff
-
-SETTINGS_KEYS = ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PLAN_CACHE_SECONDS",
-                 "ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")
-
-
-@pytest.fixture(scope="module")
-def app(app: Flask) -> Iterator[Flask]:
-    """The session's app when the factory registers the reading page; until it does, the same
-    app with the page's blueprint registered (same database, already migrated)."""
-    if "report_reading" in app.blueprints:
-        yield app
-        return
-    from participation.reports.reading_views import init_app
-
-    own = create_app({key: app.config[key] for key in SETTINGS_KEYS})
-    init_app(own)
-    yield own
-    with own.app_context():
-        db.engine.dispose()
-
 
 WHEN = datetime(2026, 3, 17, 14, 5, tzinfo=UTC)
 

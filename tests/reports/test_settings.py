@@ -3,38 +3,18 @@ its page for admins only."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from participation import create_app
 from participation.accounts.models import Role, User
 from participation.audit.models import AuditEvent
 from participation.db import db
 from participation.reports.settings import SettingsError, change_threshold, current_threshold
 from tests.conftest import csrf_token, make_staff
-
-SETTINGS_KEYS = ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PLAN_CACHE_SECONDS",
-                 "ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")
-
-
-@pytest.fixture(scope="module")
-def app(app: Flask) -> Iterator[Flask]:
-    """The session's app once the factory registers the reports pages; until then, the same
-    app with the blueprint registered."""
-    if "reports" in app.blueprints:
-        yield app
-        return
-    from participation.reports.views import init_app
-
-    own = create_app({key: app.config[key] for key in SETTINGS_KEYS})
-    init_app(own)
-    yield own
-    with own.app_context():
-        db.engine.dispose()
 
 
 def audit_events(action: str) -> list[AuditEvent]:

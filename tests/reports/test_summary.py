@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +14,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from participation import create_app
 from participation.accounts.models import Role
 from participation.db import db
 from participation.feedback.models import (
@@ -29,25 +28,7 @@ from participation.plans.models import Plan, Section
 from participation.screening.services import Priority
 from tests.conftest import html_problems
 
-SETTINGS_KEYS = ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PLAN_CACHE_SECONDS",
-                 "ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")
 WHEN = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def app(app: Flask) -> Iterator[Flask]:
-    """The session's app once the factory registers the reports pages; until then, the same
-    app with the blueprint registered (same database, already migrated)."""
-    if "reports" in app.blueprints:
-        yield app
-        return
-    from participation.reports.views import init_app
-
-    own = create_app({key: app.config[key] for key in SETTINGS_KEYS})
-    init_app(own)
-    yield own
-    with own.app_context():
-        db.engine.dispose()
 
 
 def fill(app: Flask) -> list[int]:
