@@ -75,12 +75,13 @@ run: demo compile-strings
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	STAFF_TOTP_REQUIRED=0 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-## Tests: the whole suite on SQLite, then again on PostgreSQL.
+## Tests: every test on PostgreSQL (the production database), and every test but the browser
+## tests on SQLite too: the browser tests drive pages, not SQL, and take half the suite's time.
 ## Without PostgreSQL or Chromium the affected tests skip with a reason; with CI=true they fail.
 test: install-dev compile-strings
 	$(BIN)/ruff check participation tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest --ignore=tests/e2e
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider
 
 lint: install-dev
