@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,9 +17,7 @@ from flask import Flask
 from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from participation import create_app
 from participation.accounts.models import Role
 from participation.answers.models import AnswerReaction, Decision
 from participation.db import db
@@ -33,33 +30,8 @@ from tests.e2e.conftest import PHONE, SCREENSHOTS, TABLET, Visitor
 from tests.feedback.helpers import approve
 
 
-@pytest.fixture(scope="session")
-def app(app: Flask) -> Flask:
-    """The app with the children's side of answers, until the factory registers it itself."""
-    if "answers_public" in app.blueprints:
-        return app
-    from participation.answers.public import init_app
-
-    made = create_app({key: app.config[key] for key in (
-        "TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PLAN_CACHE_SECONDS",
-        "ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")})
-    init_app(made)
-    return made
-
-
-@pytest.fixture(scope="module")
-def server(app: Flask) -> Iterator[str]:
-    """A server for this module's app (the shared live server may serve another app)."""
-    running = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{running.server_port}"
-    running.shutdown()
-    thread.join(timeout=5)
-
-
 @pytest.fixture
-def devices(browser: Any, server: str, axe_source: str) -> Iterator[Any]:
+def devices(browser: Any, live_server: str, axe_source: str) -> Iterator[Any]:
     contexts: list[Any] = []
     made: list[Visitor] = []
 
@@ -67,7 +39,7 @@ def devices(browser: Any, server: str, axe_source: str) -> Iterator[Any]:
         context = browser.new_context(viewport=viewport, reduced_motion="reduce")
         context.set_default_timeout(10_000)
         contexts.append(context)
-        visitor = Visitor(context.new_page(), server, axe_source)
+        visitor = Visitor(context.new_page(), live_server, axe_source)
         made.append(visitor)
         return visitor
 

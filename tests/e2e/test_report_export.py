@@ -8,7 +8,6 @@ import csv
 import hashlib
 import io
 import json
-import threading
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -22,9 +21,7 @@ from flask import Flask
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from participation import create_app
 from participation.accounts.models import Role
 from participation.db import db
 from participation.feedback.models import (
@@ -41,38 +38,11 @@ from participation.reports.models import ExportRecord
 from tests.conftest import STAFF_PASSPHRASE, make_staff
 from tests.e2e.conftest import TABLET, Visitor
 
-SETTINGS_KEYS = ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PLAN_CACHE_SECONDS",
-                 "ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")
 HYPERLINK = '=HYPERLINK("http://evil.example","click me")'
 
 
-@pytest.fixture(scope="module")
-def app(app: Flask) -> Iterator[Flask]:
-    """The app with the export pages, until the factory registers them itself."""
-    if "report_exports" in app.blueprints:
-        yield app
-        return
-    from participation.reports.export_views import init_app
-
-    own = create_app({key: app.config[key] for key in SETTINGS_KEYS})
-    init_app(own)
-    yield own
-    with own.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def server(app: Flask) -> Iterator[str]:
-    running = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{running.server_port}"
-    running.shutdown()
-    thread.join(timeout=5)
-
-
 @pytest.fixture
-def visitors(browser: Any, server: str, axe_source: str) -> Iterator[Any]:
+def visitors(browser: Any, live_server: str, axe_source: str) -> Iterator[Any]:
     contexts: list[Any] = []
     made: list[Visitor] = []
 
@@ -82,7 +52,7 @@ def visitors(browser: Any, server: str, axe_source: str) -> Iterator[Any]:
                                       extra_http_headers={"Accept-Language": "en"})
         context.set_default_timeout(15_000)
         contexts.append(context)
-        visitor = Visitor(context.new_page(), server, axe_source)
+        visitor = Visitor(context.new_page(), live_server, axe_source)
         made.append(visitor)
         return visitor
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -17,9 +16,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from participation import create_app
 from participation.accounts.models import Role
 from participation.db import db
 from participation.feedback.models import (
@@ -36,47 +33,13 @@ from tests.committees.review_builders import Said, submitted_session
 from tests.conftest import STAFF_PASSPHRASE, make_staff, service_missing
 from tests.e2e.conftest import SCREENSHOTS, TABLET, Visitor
 
-SETTINGS_KEYS = ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PLAN_CACHE_SECONDS",
-                 "ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")
-
-
-@pytest.fixture(scope="module")
-def app(app: Flask) -> Iterator[Flask]:
-    """The app with the reports pages, until the factory registers them itself."""
-    from participation.reports.chart_views import init_app as init_charts
-    from participation.reports.reading_views import init_app as init_reading
-    from participation.reports.views import init_app as init_reports
-
-    wanted = {"reports": init_reports, "report_reading": init_reading,
-              "report_charts": init_charts}
-    if all(name in app.blueprints for name in wanted):
-        yield app
-        return
-    own = create_app({key: app.config[key] for key in SETTINGS_KEYS})
-    for name, init in wanted.items():
-        if name not in own.blueprints:
-            init(own)
-    yield own
-    with own.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def server(app: Flask) -> Iterator[str]:
-    running = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{running.server_port}"
-    running.shutdown()
-    thread.join(timeout=5)
-
 
 @pytest.fixture
-def organiser(browser: Any, server: str, axe_source: str) -> Iterator[Visitor]:
+def organiser(browser: Any, live_server: str, axe_source: str) -> Iterator[Visitor]:
     context = browser.new_context(viewport=TABLET, reduced_motion="reduce",
                                   locale="en-GB", extra_http_headers={"Accept-Language": "en"})
     context.set_default_timeout(15_000)
-    visitor = Visitor(context.new_page(), server, axe_source)
+    visitor = Visitor(context.new_page(), live_server, axe_source)
     yield visitor
     visitor.check_clean()
     context.close()

@@ -4,9 +4,7 @@ frozen. axe on every page; screenshots are kept for a person to look at."""
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,9 +13,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from participation import create_app
 from participation.accounts.models import Role
 from participation.db import db
 from participation.feedback.models import AgeBand, Reaction, ReactionKind
@@ -26,52 +22,15 @@ from participation.plans.models import Plan, Section
 from tests.conftest import STAFF_PASSPHRASE, make_staff
 from tests.e2e.conftest import TABLET, Visitor
 
-SETTINGS_KEYS = ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PLAN_CACHE_SECONDS",
-                 "ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")
 LAPTOP = {"width": 1280, "height": 800}
 WHEN = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def app(app: Flask) -> Iterator[Flask]:
-    """The app with the reports pages (and the charts', when they exist), until the factory
-    registers them itself."""
-    from participation.reports.views import init_app as init_reports
-
-    wanted: dict[str, Any] = {"reports": init_reports}
-    try:
-        from participation.reports.chart_views import init_app as init_charts
-
-        wanted["report_charts"] = init_charts
-    except ImportError:
-        pass
-    if all(name in app.blueprints for name in wanted):
-        yield app
-        return
-    own = create_app({key: app.config[key] for key in SETTINGS_KEYS})
-    for name, init in wanted.items():
-        if name not in own.blueprints:
-            init(own)
-    yield own
-    with own.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def server(app: Flask) -> Iterator[str]:
-    running = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{running.server_port}"
-    running.shutdown()
-    thread.join(timeout=5)
-
-
-def visitor(browser: Any, server: str, axe_source: str, viewport: dict[str, int]) -> Any:
+def visitor(browser: Any, live_server: str, axe_source: str, viewport: dict[str, int]) -> Any:
     context = browser.new_context(viewport=viewport, reduced_motion="reduce", locale="en-GB",
                                   extra_http_headers={"Accept-Language": "en"})
     context.set_default_timeout(15_000)
-    return context, Visitor(context.new_page(), server, axe_source)
+    return context, Visitor(context.new_page(), live_server, axe_source)
 
 
 def seed(app: Flask) -> None:
@@ -108,11 +67,11 @@ def sign_in(staff: Visitor, email: str, secret: str) -> None:
 
 @pytest.mark.parametrize(("viewport", "name"), [(LAPTOP, "laptop"), (TABLET, "tablet")])
 def test_an_organiser_reads_the_summary(app: Flask, demo_plan: PlanContent, browser: Any,
-                                        server: str, axe_source: str,
+                                        live_server: str, axe_source: str,
                                         viewport: dict[str, int], name: str) -> None:
     seed(app)
     account = make_staff(app, f"org-{name}@example.org", Role.ORGANISER)
-    context, organiser = visitor(browser, server, axe_source, viewport)
+    context, organiser = visitor(browser, live_server, axe_source, viewport)
     try:
         page = organiser.page
         sign_in(organiser, account.email, account.totp_secret or "")
