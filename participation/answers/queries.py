@@ -4,7 +4,6 @@ taps, protected by the one suppression rule before anyone sees them."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,19 +31,8 @@ from participation.committees.queries import session_of_submission
 from participation.db import db, utcnow
 from participation.feedback.models import Submission, SubmissionSource, SubmissionStatus
 from participation.plans.models import Plan, Section, SectionText
-from participation.reports.privacy import DEFAULT_THRESHOLD, Protected, protect
-
-
-def current_threshold() -> int:
-    """The suppression threshold organisers set (reports.settings), or the default until that
-    setting exists."""
-    try:
-        settings = importlib.import_module("participation.reports.settings")
-    except ImportError:
-        return DEFAULT_THRESHOLD
-    setting = getattr(settings, "current_threshold", None)
-    return int(setting()) if setting is not None else DEFAULT_THRESHOLD
-
+from participation.reports.privacy import Protected, protect
+from participation.reports.settings import current_threshold
 
 # --- What children are told --------------------------------------------------------------------
 
