@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -221,3 +223,28 @@ def child(visitor_factory: Any, demo_plan: object) -> Visitor:
     """A child on a tablet, with the demo plan loaded."""
     visitor: Visitor = visitor_factory()
     return visitor
+
+
+def print_to_pdf(page: Any, name: str, hidden: tuple[str, ...]) -> tuple[bytes, list[Path]]:
+    """The page as Chromium prints it: checks that ``hidden`` (the staff chrome, forms) is not
+    printed, saves ``screenshots/<name>.pdf`` and its pages as PNGs (pdftoppm) to look at, and
+    returns the PDF and those pictures. Print media is set for page.pdf() explicitly, because
+    it follows an earlier emulate_media("screen"); no emulation is left behind."""
+    page.emulate_media(media="print")
+    for chrome in hidden:
+        expect(page.locator(chrome).first).to_be_hidden()
+    pdf: bytes = page.pdf(format="A4", print_background=True)
+    page.emulate_media(media="null")
+    assert pdf.startswith(b"%PDF")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    target = SCREENSHOTS / f"{name}.pdf"
+    target.write_bytes(pdf)
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        service_missing("pdftoppm (poppler-utils) is needed to look at printed pages")
+    assert pdftoppm is not None
+    for old in SCREENSHOTS.glob(f"{name}-page-*.png"):
+        old.unlink()
+    subprocess.run([pdftoppm, "-r", "50", "-png", str(target), str(SCREENSHOTS / f"{name}-page")],
+                   check=True, timeout=60)
+    return pdf, sorted(SCREENSHOTS.glob(f"{name}-page-*.png"))

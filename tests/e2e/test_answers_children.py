@@ -6,8 +6,6 @@ page is checked with axe; screenshots and the printed letter are kept for a pers
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,8 +23,8 @@ from participation.plans.content import PlanContent
 from tests.answers.test_children import make_answer
 from tests.committees.builders import make_committee
 from tests.committees.review_builders import Said, submitted_session
-from tests.conftest import STAFF_PASSPHRASE, make_staff, service_missing
-from tests.e2e.conftest import PHONE, SCREENSHOTS, TABLET, Visitor
+from tests.conftest import STAFF_PASSPHRASE, make_staff
+from tests.e2e.conftest import PHONE, TABLET, Visitor, print_to_pdf
 from tests.feedback.helpers import approve
 
 
@@ -168,19 +166,5 @@ def test_a_facilitator_prints_the_committees_letter(
     expect(letter.get_by_text("Nous ferons des parcs, mais pas partout.")).to_be_visible()
     staff.screenshot("answers-letter-screen")
 
-    page.emulate_media(media="print")
-    for chrome in (".staff-header", ".letter-tools"):
-        expect(page.locator(chrome).first).to_be_hidden()
-    pdf: bytes = page.pdf(format="A4", print_background=True)
-    page.emulate_media(media="null")
-    assert pdf.startswith(b"%PDF")
-    SCREENSHOTS.mkdir(exist_ok=True)
-    target = SCREENSHOTS / "answers-letter.pdf"
-    target.write_bytes(pdf)
-    pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        service_missing("pdftoppm (poppler-utils) is needed to look at the printed letter")
-    assert pdftoppm is not None
-    subprocess.run([pdftoppm, "-r", "50", "-png", str(target),
-                    str(SCREENSHOTS / "answers-letter-page")], check=True, timeout=60)
-    assert (SCREENSHOTS / "answers-letter-page-1.png").exists()
+    _pdf, pages = print_to_pdf(page, "answers-letter", (".staff-header", ".letter-tools"))
+    assert pages

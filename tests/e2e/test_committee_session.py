@@ -23,7 +23,7 @@ from participation.db import db
 from participation.feedback.models import Submission, SubmissionSource
 from participation.plans.content import PlanContent
 from tests.committees.builders import make_committee
-from tests.e2e.conftest import SCREENSHOTS, TABLET, Visitor
+from tests.e2e.conftest import TABLET, Visitor, print_to_pdf
 
 PASSPHRASE = "a long and calm passphrase"
 
@@ -65,18 +65,12 @@ def fill_consent(page: Any, *, present: int, ages: tuple[int, int, int], assents
 
 
 def print_views(staff: Visitor, name: str) -> bytes:
-    """The page as Chromium prints it: a PDF, and a screenshot with print media."""
-    page = staff.page
-    # Print media for both (page.pdf() would follow an earlier emulate_media("screen")), then
-    # back to no emulation at all.
-    page.emulate_media(media="print")
-    for chrome in (".staff-header", ".session-steps", "form"):  # only the children's sheet
-        expect(page.locator(chrome).first).to_be_hidden()
-    pdf: bytes = page.pdf(format="A4", print_background=True)
-    SCREENSHOTS.mkdir(exist_ok=True)
-    (SCREENSHOTS / f"{name}.pdf").write_bytes(pdf)
+    """The page as Chromium prints it (only the children's sheet): a PDF with its pages as
+    pictures, and a screenshot with print media."""
+    pdf, _pages = print_to_pdf(staff.page, name, (".staff-header", ".session-steps", "form"))
+    staff.page.emulate_media(media="print")
     staff.screenshot(f"{name}-print")
-    page.emulate_media(media="null")
+    staff.page.emulate_media(media="null")
     return pdf
 
 

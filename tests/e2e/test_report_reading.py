@@ -5,8 +5,6 @@ are kept for a person to look at."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -30,8 +28,8 @@ from participation.feedback.models import (
 from participation.plans.models import Plan, Section
 from tests.committees.builders import make_committee
 from tests.committees.review_builders import Said, submitted_session
-from tests.conftest import STAFF_PASSPHRASE, make_staff, service_missing
-from tests.e2e.conftest import SCREENSHOTS, TABLET, Visitor
+from tests.conftest import STAFF_PASSPHRASE, make_staff
+from tests.e2e.conftest import TABLET, Visitor, print_to_pdf
 
 
 @pytest.fixture
@@ -142,19 +140,5 @@ def test_an_organiser_reads_marks_and_prints(app: Flask, demo_plan: object,
         assert charts.nth(index).evaluate("img => img.naturalWidth") > 0
     organiser.screenshot("report-summary-tablet")
 
-    page.emulate_media(media="print")
-    for chrome in (".staff-header", ".staff-main form"):
-        expect(page.locator(chrome).first).to_be_hidden()
-    pdf: bytes = page.pdf(format="A4", print_background=True)
-    page.emulate_media(media="null")
-    assert pdf.startswith(b"%PDF")
-    SCREENSHOTS.mkdir(exist_ok=True)
-    target = SCREENSHOTS / "report-summary.pdf"
-    target.write_bytes(pdf)
-    pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        service_missing("pdftoppm (poppler-utils) is needed to look at the printed summary")
-    assert pdftoppm is not None
-    subprocess.run([pdftoppm, "-r", "50", "-png", str(target),
-                    str(SCREENSHOTS / "report-summary-page")], check=True, timeout=60)
-    assert sorted(SCREENSHOTS.glob("report-summary-page-*.png"))
+    _pdf, pages = print_to_pdf(page, "report-summary", (".staff-header", ".staff-main form"))
+    assert pages
