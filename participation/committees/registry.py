@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import ColumnElement, CursorResult, Select, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from participation.accounts.models import Role, User, UserRole
 from participation.audit.services import record_event
@@ -125,7 +126,8 @@ def find_committee(public_id: str) -> Committee | None:
 
 def committee_sessions(user: User, committee: Committee) -> list[CommitteeSession]:
     """The committee's sessions this person may know of, newest first (see :func:`sees_drafts`)."""
-    query = select(CommitteeSession).where(CommitteeSession.committee_id == committee.id)
+    query = (select(CommitteeSession).where(CommitteeSession.committee_id == committee.id)
+             .options(joinedload(CommitteeSession.facilitator)))  # each row shows who ran it
     if not sees_drafts(user, committee):
         query = query.where(CommitteeSession.status.in_(SENT_STATUSES))
     return list(db.session.scalars(
