@@ -123,9 +123,10 @@ class Settings:
     # A worker holds a message this long; after that another may take it over (the first died).
     JOBS_LEASE_SECONDS: int = 300
     # How long an item may wait in each queue (priority -> minutes) before it stands out.
-    # (lanes: 3 urgent, 2 escalated, 1 personal details, 0 ordinary; screening.Priority)
+    # (lanes: 4 urgent, 3 escalated, 2 check soon, 1 personal details, 0 ordinary;
+    # screening.Priority). "Check soon" is the model's wider net: hours, not days.
     REVIEW_TARGET_MINUTES: dict[int, int] = field(
-        default_factory=lambda: {3: 60, 2: 4 * 60, 1: 24 * 60, 0: 3 * 24 * 60}
+        default_factory=lambda: {4: 60, 3: 4 * 60, 2: 4 * 60, 1: 24 * 60, 0: 3 * 24 * 60}
     )
     # The organisation's time zone: staff pages show times in it ("14:05, 3 minutes ago").
     ORG_TIMEZONE: str = "UTC"

@@ -22,6 +22,7 @@ from participation.moderation.models import Concern
 from participation.plans.content import PlanContent
 from participation.plans.models import Plan
 from participation.plans.services import load_plan
+from participation.screening.services import Priority
 
 
 def test_models_match_migrations(app: Flask) -> None:
@@ -74,12 +75,13 @@ def test_the_committees_migration_keeps_every_idea_and_concern(
         section_id = db.session.scalar(select(tables.tables["sections"].c.id))
         now = utcnow()
         words = ["Plus de parcs, s'il vous plaît !", "I want to vote at school.",
-                 "Mi padrastro me pega.", None]
+                 "Mi padrastro me pega.", None, "Je ne sais pas trop.", "Mon nom est Léa Martin."]
+        lanes = [0, 0, 3, 0, 2, 1]  # the lanes then: 3 urgent, 2 escalated, 1 personal
         for index, body in enumerate(words):
             db.session.execute(submissions.insert().values(
                 public_id=f"{index:032x}", plan_id=plan_id, section_id=section_id,
                 source="child", locale="fr", body=body, status="pending",
-                priority=3 if index == 2 else 0, child_token_hash=f"{index:064x}",
+                priority=lanes[index], child_token_hash=f"{index:064x}",
                 created_at=now, updated_at=now))
         urgent_id = db.session.scalar(select(submissions.c.id).where(
             submissions.c.public_id == f"{2:032x}"))
@@ -96,7 +98,10 @@ def test_the_committees_migration_keeps_every_idea_and_concern(
 
         after = {item.public_id: (item.body, item.status, item.priority)
                  for item in db.session.scalars(select(Submission))}
-        assert after == before
+        # Lanes renumbered for "check soon" (3b7e1f0c9d21): urgent 3 -> 4, escalated 2 -> 3.
+        renumbered = {3: Priority.URGENT, 2: Priority.ESCALATED}
+        assert after == {public_id: (body, status, renumbered.get(lane, lane))
+                         for public_id, (body, status, lane) in before.items()}
         assert all(item.submitted_by_id is None for item in db.session.scalars(
             select(Submission)))
         concern = db.session.scalars(select(Concern)).one()

@@ -537,7 +537,7 @@ def withdraw_session(session: CommitteeSession, facilitator: User, *,
         raise SessionError("cannot_withdraw")
     ids = [s.submission_id for s in session.statements if s.submission_id is not None]
     ids += [p.submission_id for p in session.photos if p.submission_id is not None]
-    keep = Submission.priority >= Priority.ESCALATED
+    keep = Submission.priority >= Priority.CHECK_SOON
     for submission_id in ids:
         result = db.session.execute(
             update(Submission)

@@ -126,7 +126,7 @@ def screened_values(body: str, locale: str) -> dict[str, Any]:
     except Exception as error:  # broken rules must never lose a child's words: store, look first
         logger.error("Screening failed (%s); storing the text as urgent for a human to read",
                      type(error).__name__)
-        result = ScreeningResult(locale, True, Priority.URGENT, (), body)
+        result = ScreeningResult(locale, True, Priority.URGENT, (), body, level="urgent")
     screening = result.as_dict()
     if not result.flags and result.urgent:
         screening["flags"] = ["screening_failed"]
@@ -226,10 +226,10 @@ def change_submission(submission: Submission, *expected: ColumnElement[bool],
 def withdraw_submission(submission: Submission, *, now: datetime | None = None) -> None:
     """Take an idea back, whatever an adult is doing with it at the same moment: shared words
     are unshared at once. Its text is deleted too, unless it may be a disclosure (urgent or
-    escalated): then a safeguarding lead may still read it (the child is told so, never
-    promised secrecy) and the retention job deletes it later."""
+    escalated, or for a lead to check soon): then a safeguarding lead may still read it (the
+    child is told so, never promised secrecy) and the retention job deletes it later."""
     now = now or utcnow()
-    keep = Submission.priority >= Priority.ESCALATED
+    keep = Submission.priority >= Priority.CHECK_SOON
     changed = change_submission(
         submission, Submission.status != SubmissionStatus.WITHDRAWN,
         status=SubmissionStatus.WITHDRAWN, withdrawn_at=now, published_body=None,

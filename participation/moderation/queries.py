@@ -31,7 +31,8 @@ from participation.screening.rules import INSULT, PERSONAL_INFO, URGENT_CATEGORI
 from participation.screening.services import Priority
 
 QUEUE_NAMES = {Priority.URGENT: "urgent", Priority.ESCALATED: "escalated",
-               Priority.PERSONAL: "personal", Priority.ORDINARY: "ordinary"}
+               Priority.CHECK_SOON: "check_soon", Priority.PERSONAL: "personal",
+               Priority.ORDINARY: "ordinary"}
 
 
 # Counting every waiting item costs a scan of all of them (100,000 at a million ideas, about

@@ -32,7 +32,7 @@ from participation.feedback.models import (
 from participation.feedback.services import change_submission, clean_idea_text
 from participation.jobs.services import enqueue
 from participation.moderation.models import Concern, ConcernEntry, ConcernView, EntryKind
-from participation.screening.services import Priority
+from participation.screening.services import LEAD_LANES, Priority
 
 CLAIM_MINUTES = 15
 
@@ -45,16 +45,16 @@ class ReviewError(Exception):
         super().__init__(code)
 
 
-LEAD_LANES = (Priority.URGENT, Priority.ESCALATED)
 QUEUE_LANE_NAMES = {Priority.URGENT: "urgent", Priority.ESCALATED: "escalated",
-                    Priority.PERSONAL: "personal", Priority.ORDINARY: "ordinary"}
+                    Priority.CHECK_SOON: "check_soon", Priority.PERSONAL: "personal",
+                    Priority.ORDINARY: "ordinary"}
 
 
 def reviewable_priorities(user: User) -> tuple[Priority, ...]:
-    """The lanes a person may open, highest first: possible disclosures and escalated items
-    reach only safeguarding leads and admins."""
+    """The lanes a person may open, highest first: possible disclosures, escalated items and
+    what the model asks to check soon reach only safeguarding leads and admins."""
     if user.has_role(Role.SAFEGUARDING_LEAD, Role.ADMIN):
-        return (Priority.URGENT, Priority.ESCALATED, Priority.PERSONAL, Priority.ORDINARY)
+        return (*LEAD_LANES, Priority.PERSONAL, Priority.ORDINARY)
     if user.has_role(Role.FACILITATOR):
         return (Priority.PERSONAL, Priority.ORDINARY)
     return ()
@@ -421,10 +421,17 @@ def _bulk_source() -> ColumnElement[bool]:
     return Submission.source == SubmissionSource.CHILD
 
 
+def _bulk_safe(item: Submission) -> bool:
+    """Screening found nothing: no flag at all, and the model's level is ordinary."""
+    screening = item.screening or {}
+    return not screening.get("flags") and screening.get("level", "ordinary") == "ordinary"
+
+
 def bulk_candidates(user: User, *, now: datetime | None = None) -> list[Submission]:
     """Children's ordinary ideas screening found nothing in, unclaimed, oldest first: safe to
-    preview together. Anything flagged (personal details, insults, harm) and any committee
-    input is always reviewed alone."""
+    preview together. Anything flagged (personal details, insults, harm), anything the model
+    scored above ordinary and any committee input is always reviewed alone. The page ticks
+    nothing: a reviewer ticks each idea they have read."""
     now = now or utcnow()
     if 0 not in reviewable_priorities(user):
         return []
@@ -435,7 +442,7 @@ def bulk_candidates(user: User, *, now: datetime | None = None) -> list[Submissi
         .order_by(Submission.created_at, Submission.id)
         .limit(BULK_LIMIT * 4)
     ).all()
-    return [item for item in items if not (item.screening or {}).get("flags")][:BULK_LIMIT]
+    return [item for item in items if _bulk_safe(item)][:BULK_LIMIT]
 
 
 def bulk_approve(user: User, public_ids: list[str], *, now: datetime | None = None) -> int:
@@ -448,7 +455,7 @@ def bulk_approve(user: User, public_ids: list[str], *, now: datetime | None = No
     approved = 0
     for public_id in public_ids[:BULK_LIMIT]:
         item = db.session.scalar(select(Submission).where(Submission.public_id == public_id))
-        if (item is None or item.priority != 0 or (item.screening or {}).get("flags")
+        if (item is None or item.priority != 0 or not _bulk_safe(item)
                 or item.source != SubmissionSource.CHILD or submitted_it(user, item)):
             continue
         result = db.session.execute(

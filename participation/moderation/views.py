@@ -22,7 +22,7 @@ from flask import (
     render_template,
     url_for,
 )
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_decimal, get_locale, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -69,7 +69,6 @@ from participation.moderation.queries import (
     session_facts,
 )
 from participation.moderation.services import (
-    LEAD_LANES,
     ReviewError,
     add_concern_entry,
     approve_submission,
@@ -90,7 +89,7 @@ from participation.moderation.services import (
     reviewable_priorities,
     submitted_it,
 )
-from participation.screening.services import Priority
+from participation.screening.services import LEAD_LANES, Priority
 
 bp = Blueprint("moderation", __name__, url_prefix="/staff")
 REVIEWERS = (Role.FACILITATOR, Role.SAFEGUARDING_LEAD, Role.ADMIN)
@@ -453,13 +452,25 @@ def _item_page(submission: Submission, *, error: str | None = None,
         place=place_of(submission), concern=concern_of(submission), error=error,
         origin=origin_of(submission),
         shortcuts=item_shortcuts(actions), outcome=outcome_text(submission),
-        findings=screening_findings(submission),
+        findings=screening_findings(submission), model_note=model_note(submission),
     ), status
+
+
+def model_note(submission: Submission) -> str | None:
+    """The learned model's score and level, for the reviewer who wonders why an item is here."""
+    screening = submission.screening or {}
+    if screening.get("score") is None:
+        return None
+    level = {"urgent": _("urgent"), "check_soon": _("check soon"),
+             "ordinary": _("ordinary")}.get(screening.get("level", ""), _("ordinary"))
+    return str(_("Learned model: %(score)s out of 1 (%(level)s)",
+                 score=format_decimal(screening["score"], format="0.00"), level=level))
 
 
 def queue_label(priority: int) -> str:
     return str({
-        Priority.URGENT: _("Urgent"), Priority.ESCALATED: _("Escalated"),
+        Priority.URGENT: _("Urgent"), Priority.ESCALATED: pgettext("queue", "Escalated"),
+        Priority.CHECK_SOON: _("Check soon"),
         Priority.PERSONAL: _("Personal details"), Priority.ORDINARY: _("Ordinary"),
     }[Priority(priority)])
 
@@ -469,6 +480,7 @@ def queue_description(priority: int) -> str:
     return str({
         Priority.URGENT: _("A child may be unsafe"),
         Priority.ESCALATED: _("A reviewer was not sure"),
+        Priority.CHECK_SOON: _("Worded like some children who were not safe: read soon"),
         Priority.PERSONAL: _("Details to hide before sharing"),
         Priority.ORDINARY: _("Nothing found by screening"),
     }[Priority(priority)])
@@ -484,7 +496,8 @@ def flag_label(category: str) -> str:
         "neglect": _("May be neglected"),
         "exploitation": _("May be exploited"),
         "grooming": _("May be groomed or asked to keep secrets"),
-        "possible_harm": _("Several worrying words together"),
+        "possible_harm": _("Worded like a child who may not be safe"),
+        "worry": _("Some words may hint that a child is not safe"),
         "screening_failed": _("Not screened (an error): read with care"),
         "personal_info": _("Personal details"),
         "insult": _("Unkind words"),

@@ -55,7 +55,7 @@ from participation.feedback.models import (
 from participation.plans.models import Plan, Section, SectionText
 from participation.reports.privacy import Protected, protect, shares
 from participation.reports.settings import current_threshold
-from participation.screening.services import Priority
+from participation.screening.services import LEAD_LANES as SCREENING_LEAD_LANES
 
 if TYPE_CHECKING:
     from participation.reports.models import ConsultationPeriod
@@ -69,7 +69,7 @@ POSITIONS: tuple[str, ...] = tuple(position.value for position in GroupPosition)
 # Signals (issue 10): "hard to understand" and "clear majority", in percent.
 CONFUSED_SIGNAL, UNSURE_OR_CONFUSED_SIGNAL, MAJORITY_SIGNAL = 20.0, 30.0, 60.0
 # The review lanes of safeguarding leads: what is there is never shared meanwhile.
-LEAD_LANES = (int(Priority.ESCALATED), int(Priority.URGENT))
+LEAD_LANES = tuple(int(lane) for lane in SCREENING_LEAD_LANES)
 # Sessions whose positions count: sent by the facilitator (not drafts, not withdrawn).
 SENT_SESSIONS = (SessionStatus.SUBMITTED, SessionStatus.IN_REVIEW, SessionStatus.ACCEPTED,
                  SessionStatus.ANSWERED, SessionStatus.CLOSED)

@@ -1,14 +1,14 @@
-"""Turn a child's text into a canonical form that rules and the model can read, keeping the way back.
+"""Turn a child's text into a canonical form for the rules and the model, keeping the way back.
 
 Two steps, both keeping each character's place in the original text:
 
 1. :func:`clean` undoes what hides words from a reader's eyes or from a pattern: compatibility
-   forms (NFKC: a full-width ＠, ｋｉｌｌ, ligatures), invisible characters (Unicode format
-   characters such as U+2060 WORD JOINER, U+00AD SOFT HYPHEN, U+FEFF, U+180E; Hangul fillers),
-   combining marks that join no letter (U+034F, stacked marks), letters from another script that
-   look like Latin ones (Cyrillic "а", Greek "ο": Unicode's confusables data, through the
-   ``confusable_homoglyphs`` package, never a hand-written table), and letters spread out with
-   separators ("k.i.l.l", "s u i c i d e").
+   forms (NFKC: a full-width at sign or full-width letters, ligatures), invisible characters
+   (Unicode format characters such as U+2060 WORD JOINER, U+00AD SOFT HYPHEN, U+FEFF, U+180E;
+   Hangul fillers), combining marks that join no letter (U+034F, stacked marks), letters from
+   another script that look like Latin ones (Cyrillic U+0430, Greek U+03BF: Unicode's
+   confusables data, through the ``confusable_homoglyphs`` package, never a hand-written
+   table), and letters spread out with separators ("k.i.l.l", "s u i c i d e").
 2. :func:`normalise` makes the canonical words: lowercase, without accents or punctuation,
    single spaces, texting forms expanded from the language's substitution list, and letters
    repeated three or more times squeezed to one ("nooooon" -> "non", "hiiiits" -> "hits").
@@ -142,9 +142,10 @@ def _latin(char: str, look_alikes: dict[str, str]) -> str:
     mapped = look_alikes.get(char)
     if mapped is not None:
         return mapped
-    base, *marks = unicodedata.normalize("NFD", char)
+    decomposed = unicodedata.normalize("NFD", char)
+    base, marks = decomposed[0], decomposed[1:]
     if marks and base in look_alikes:
-        return unicodedata.normalize("NFC", look_alikes[base] + "".join(marks))
+        return unicodedata.normalize("NFC", look_alikes[base] + marks)
     return char
 
 

@@ -2,9 +2,9 @@
 
 ``data/common.yaml`` holds language-independent personal details (emails, links, handles,
 phone numbers); ``data/<locale>.yaml`` holds a language's texting forms, personal-detail
-phrases, disclosure phrases per harm category and insults; ``data/<locale>.concern.yaml`` the
-weighted cue words of the wider net for indirect disclosures (see concern.py). The files are
-data, not code: a safeguarding lead extends them and reloads the app. See ``data/README.md``.
+phrases, disclosure phrases per harm category and insults. The files are data, not code: a
+safeguarding lead extends them and reloads the app. See ``data/README.md``. Indirect disclosures
+are the learned model's part (model.py).
 """
 
 from __future__ import annotations
@@ -18,22 +18,23 @@ from typing import Any
 
 import yaml
 
-from participation.screening.concern import ConcernRules
 from participation.screening.normalise import fold
 from participation.screening.prefilter import PatternSet
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Possible disclosures of harm: any of these makes an item urgent.
-# Worrying words adding up in one sentence (concern.py): urgent, without a precise category.
+# The learned model's high score (model.py): urgent, without a precise category.
 POSSIBLE_HARM = "possible_harm"
+# The learned model's medium score: for a safeguarding lead to check soon (not urgent).
+WORRY = "worry"
 URGENT_CATEGORIES = (
     "suicide", "self_harm", "abuse", "sexual_abuse", "violence", "neglect", "exploitation",
     "grooming", POSSIBLE_HARM,
 )
 PERSONAL_INFO = "personal_info"
 INSULT = "insult"
-CATEGORIES = (*URGENT_CATEGORIES, PERSONAL_INFO, INSULT)
+CATEGORIES = (*URGENT_CATEGORIES, WORRY, PERSONAL_INFO, INSULT)
 
 
 class RulesError(Exception):
@@ -57,7 +58,6 @@ class Rules:
     harm: PatternSet  # named by category
     insults: PatternSet
     harm_categories: frozenset[str]
-    concern: ConcernRules | None
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -91,22 +91,15 @@ def _personal(entries: Any, where: str) -> list[PersonalPattern]:
 
 
 
-def _concern(data: Any, where: str) -> ConcernRules | None:
-    try:
-        return ConcernRules.from_data(data, where)
-    except ValueError as exc:
-        raise RulesError(str(exc)) from exc
-
-
 @cache
 def data_version() -> str:
-    """A short hash of every screening data file, as this process read them.
+    """A short hash of every screening data file (rules and model), as this process read them.
 
     Stored with each screened idea and reported per host: two app hosts with different files
     would screen the same words differently (urgent on one, ordinary on the other).
     """
     digest = hashlib.sha256()
-    for path in sorted(DATA_DIR.glob("*.yaml")):
+    for path in sorted([*DATA_DIR.glob("*.yaml"), *DATA_DIR.glob("*.json.gz")]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
 
@@ -121,7 +114,6 @@ def load_rules(locale: str) -> Rules:
         raise RulesError(f"{path}: no screening rules for locale {locale!r}")
     data = _load(path)
     where = path.name
-    concern_path = DATA_DIR / f"{locale}.concern.yaml"
     substitutions = {str(k): str(v) for k, v in (data.get("substitutions") or {}).items()}
     personal = _personal(common.get("personal_info"), "common.yaml: personal_info")
     personal += _personal(data.get("personal_info"), f"{where}: personal_info")
@@ -151,5 +143,4 @@ def load_rules(locale: str) -> Rules:
         harm=PatternSet(harm),
         insults=PatternSet(insults),
         harm_categories=frozenset(category for category, _ in harm),
-        concern=_concern(_load(concern_path) if concern_path.exists() else None, concern_path.name),
     )

@@ -54,7 +54,7 @@ def test_look_alike_letters_map_to_latin(locale: str, text: str, word: str | Non
     ("en", "i want to k-i-l-l myself"),
     ("fr", "je veux me t.u.e.r"),
     ("es", "me quiero m a t a r"),
-    ("en", "ｉ ｗａｎｔ ｔｏ ｋｉｌｌ ｍｙｓｅｌｆ"),
+    ("en", "".join(chr(ord(c) + 0xFEE0) if c != " " else c for c in "i want to kill myself")),
 ])
 def test_spread_out_and_full_width_letters(locale: str, text: str) -> None:
     assert screen_text(text, locale).urgent, clean(text).text
