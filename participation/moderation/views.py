@@ -508,7 +508,8 @@ def flag_label(category: str) -> str:
 def detail_label(kind: str) -> str:
     """Which personal detail screening saw (the data files name them)."""
     return str({
-        "address": _("an address"), "email": _("an email address"), "handle": _("a username"),
+        "address": _("an address"), "birthdate": _("a date of birth"),
+        "email": _("an email address"), "handle": _("a username"),
         "link": _("a link"), "name": _("a name"), "phone": _("a phone number"),
         "postcode": _("a postcode"), "school": _("a school's name"),
     }.get(kind, kind))

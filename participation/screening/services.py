@@ -151,15 +151,15 @@ def model_score(text: str, canonical: Normalised, locale: str) -> tuple[float, t
 
 
 def _level(flags: list[Flag], score: float, locale: str) -> str:
-    if any(flag.category in URGENT_CATEGORIES for flag in flags):
+    if rules_see_harm(flags):
         return URGENT
     model = load_model()
     language = model.languages.get(locale) if model else None
     return language.level(score) if language else ORDINARY
 
 
-def screen_text(text: str, locale: str) -> ScreeningResult:
-    """Screen ``text`` written in ``locale``. Pure and offline; never publishes or rejects."""
+def rule_flags(text: str, locale: str) -> tuple[Normalised, list[Flag], list[tuple[int, int]]]:
+    """The canonical text, what the rules flag in it, and the personal details' spans."""
     rules = load_rules(locale)
     canonical = normalise(text, rules.substitutions)
     cleaned = canonical.cleaned
@@ -181,10 +181,19 @@ def screen_text(text: str, locale: str) -> ScreeningResult:
     for _category, match in rules.insults.finditer(canonical.text):
         start, end = canonical.original_span(*match.span())
         flags.append(Flag(INSULT, INSULT, start, end, REASONS[INSULT]))
+    return canonical, flags, personal_spans
 
+
+def rules_see_harm(flags: list[Flag]) -> bool:
+    return any(flag.category in URGENT_CATEGORIES for flag in flags)
+
+
+def screen_text(text: str, locale: str) -> ScreeningResult:
+    """Screen ``text`` written in ``locale``. Pure and offline; never publishes or rejects."""
+    canonical, flags, personal_spans = rule_flags(text, locale)
     score, (start, end) = model_score(text, canonical, locale)
     level = _level(flags, score, locale)
-    if not any(flag.category in URGENT_CATEGORIES for flag in flags) and level != ORDINARY:
+    if not rules_see_harm(flags) and level != ORDINARY:
         category = POSSIBLE_HARM if level == URGENT else WORRY
         flags.append(Flag(category, category, start, end, REASONS[category]))
 
@@ -202,7 +211,7 @@ def screen_text(text: str, locale: str) -> ScreeningResult:
         urgent=level == URGENT,
         priority=priority,
         flags=tuple(flags),
-        redacted=redact(text, personal_spans, rules.placeholder),
+        redacted=redact(text, personal_spans, load_rules(locale).placeholder),
         version=data_version(),
         level=level,
         score=score if load_model() is not None else None,

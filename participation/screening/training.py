@@ -8,9 +8,12 @@ part (1 in 5) that nothing here reads: it is only scored at the end (``flask scr
 evaluate``). Per language, a scikit-learn pipeline (sublinear tf-idf over the features of
 model.py, then a class-balanced logistic regression) is calibrated with a sigmoid fitted on
 out-of-fold decisions (``CalibratedClassifierCV(ensemble=False)``). The thresholds are chosen
-on those out-of-fold scores of the training part: ``check_soon`` is the highest score that
-still puts CHECK_SOON_RECALL of the possible disclosures at "check soon" or above; ``urgent``
-is the lowest score that marks at most URGENT_FALSE_ALARMS of the hard negatives urgent.
+on those out-of-fold scores of the training part, for rules and model together: ``check_soon``
+is the highest score that still puts CHECK_SOON_RECALL of the possible disclosures at "check
+soon" or above; ``urgent`` the lowest that marks at most URGENT_FALSE_ALARMS of the hard
+negatives urgent. The recall keeps a margin over the 95% target on unseen text; the false
+alarms are held at the 8% target itself, because the corpus's hard negatives were written as
+near twins of its disclosures and are harder than most.
 Everything is seeded, so the same corpus gives the same file.
 """
 
@@ -31,9 +34,13 @@ from participation.screening.rules import load_rules
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 SEED = 20261130
 HELD_BACK_SALT = "held-back-v1"
-CHECK_SOON_RECALL = 0.985
-URGENT_FALSE_ALARMS = 0.04
-REGULARISATION = 4.0  # LogisticRegression's C, chosen by cross-validation on the training part
+CHECK_SOON_RECALL = 0.98
+URGENT_FALSE_ALARMS = 0.08
+# LogisticRegression's C. In 5-fold cross-validation on the training part, C from 2 to 32 gave
+# an area under the ROC curve (disclosures against hard negatives) of 0.853-0.869 in English and
+# 0.835-0.850 in French; 4 is within 0.01 of the best and sends the fewest ordinary texts to
+# "check soon" at the same recall.
+REGULARISATION = 4.0
 
 
 @dataclass(frozen=True)
@@ -103,17 +110,29 @@ def out_of_fold_scores(texts: list[str], labels: list[bool], regularisation: flo
     return [float(p[1]) for p in probabilities]
 
 
-def choose_thresholds(scores: list[float], examples: list[Example]) -> dict[str, float]:
-    """``check_soon`` and ``urgent`` from out-of-fold scores (see the module docstring)."""
-    danger = sorted(s for s, e in zip(scores, examples, strict=True) if e.danger)
-    hard = sorted((s for s, e in zip(scores, examples, strict=True) if e.hard_negative),
-                  reverse=True)
-    missed = math.floor(len(danger) * (1 - CHECK_SOON_RECALL))
-    check_soon = danger[missed] if danger else 0.5
-    allowed = math.floor(len(hard) * URGENT_FALSE_ALARMS)
-    urgent = (hard[allowed] + 1e-6) if len(hard) > allowed else 0.5
-    urgent = min(max(urgent, check_soon, 0.5), 0.95)
+def choose_thresholds(scores: list[float], examples: list[Example],
+                      rules_urgent: list[bool]) -> dict[str, float]:
+    """``check_soon`` and ``urgent`` from out-of-fold scores, for rules and model together (see
+    the module docstring): a text the rules mark urgent is urgent whatever its score."""
+    rows = list(zip(scores, examples, rules_urgent, strict=True))
+    # Disclosures the rules miss, lowest score first: check soon must reach all but a few.
+    danger = sorted(s for s, e, r in rows if e.danger and not r)
+    missed = math.floor(sum(e.danger for _, e, _ in rows) * (1 - CHECK_SOON_RECALL))
+    check_soon = danger[missed] if len(danger) > missed else 0.5
+    # Hard negatives the rules leave alone, highest score first: only a few may reach urgent,
+    # counting those the rules already mark.
+    hard = sorted((s for s, e, r in rows if e.hard_negative and not r), reverse=True)
+    allowed = math.floor(sum(e.hard_negative for _, e, _ in rows) * URGENT_FALSE_ALARMS)
+    allowed -= sum(e.hard_negative and r for _, e, r in rows)
+    urgent = hard[max(allowed, 0)] + 1e-6 if len(hard) > max(allowed, 0) else 0.5
+    urgent = min(max(urgent, 0.5), 0.95)
     return {"check_soon": round(min(check_soon, urgent), 6), "urgent": round(urgent, 6)}
+
+
+def rules_mark_urgent(texts: list[str], locale: str) -> list[bool]:
+    from participation.screening.services import rule_flags, rules_see_harm
+
+    return [rules_see_harm(rule_flags(text, locale)[1]) for text in texts]
 
 
 def train_language(locale: str) -> dict[str, Any]:
@@ -127,7 +146,8 @@ def fit(examples: list[Example], locale: str) -> tuple[Any, dict[str, Any]]:
 
     texts = canonical_texts([e.text for e in examples], locale)
     labels = [e.danger for e in examples]
-    thresholds = choose_thresholds(out_of_fold_scores(texts, labels, REGULARISATION), examples)
+    thresholds = choose_thresholds(out_of_fold_scores(texts, labels, REGULARISATION), examples,
+                                   rules_mark_urgent([e.text for e in examples], locale))
     calibrated = CalibratedClassifierCV(_pipeline(REGULARISATION), method="sigmoid",
                                         cv=_folds(), ensemble=False)
     calibrated.fit(texts, labels)

@@ -20,16 +20,16 @@ LOCALES = ("fr", "en", "es")
 
 def test_features_are_words_pairs_and_padded_character_grams() -> None:
     found = features("my dad")
-    assert {"w:my", "w:dad", "b:my dad", " my", "my ", " dad ", "y da"} <= set(found)
+    assert set(found) == {"w:my", "w:dad", "b:my dad", " my ", "my d", "y da", " dad", "dad "}
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_plain_python_scoring_equals_scikit_learn(locale: str) -> None:
     pytest.importorskip("sklearn")
-    examples = training.read_corpus(locale)[:400]
-    fitted, exported = training.fit(examples, locale)
+    corpus = training.read_corpus(locale)
+    fitted, exported = training.fit(corpus[::6], locale)  # a small model: every sixth text
     scorer = read_model({"version": "test", "languages": {locale: exported}}).languages[locale]
-    unseen_by_it = [e.text for e in training.read_corpus(locale)[400:460]]
+    unseen_by_it = [e.text for e in corpus[1::30]]
     texts = [*training.canonical_texts(unseen_by_it, locale), "", "a", "zzzz qqqq"]
     expected = fitted.predict_proba(texts)[:, 1]
     for text, probability in zip(texts, expected, strict=True):
