@@ -87,7 +87,8 @@ def seed_demo_command() -> None:
     db.session.commit()
     if added:
         click.echo(f"Added {added} fictional ideas: every part shows shared ideas, and the "
-                   "review queues (ordinary, personal details, urgent, escalated) have items.")
+                   "review queues (ordinary, personal details, check soon, escalated, urgent) "
+                   "have items.")
 
 
 commands = [seed_demo_command]

@@ -77,7 +77,7 @@ def test_only_approved_group_input_with_its_label(app: Flask,
         Said("Des parcs plus près des écoles."),
         Said("Pourquoi si peu de bus ?", kind=StatementKind.QUESTION)))
     hidden = submitted_session(app, private, runner.id, said=(
-        Said("Plus de bibliothèques.", kind=StatementKind.MINORITY_VIEW),
+        Said("Pourquoi si peu de livres ?", kind=StatementKind.MINORITY_VIEW),
         Said("Un texte que personne n'a encore lu.")))
     english = submitted_session(app, public, runner.id, locale="en", said=(
         Said("Cleaner rivers please."),))
@@ -89,7 +89,7 @@ def test_only_approved_group_input_with_its_label(app: Flask,
         assert {(s.text, s.kind, s.committee) for s in found} == {
             ("Des parcs plus près des écoles.", StatementKind.RECOMMENDATION, "Comité national"),
             ("Pourquoi si peu de bus ?", StatementKind.QUESTION, "Comité national"),
-            ("Plus de bibliothèques.", StatementKind.MINORITY_VIEW, "A children's committee"),
+            ("Pourquoi si peu de livres ?", StatementKind.MINORITY_VIEW, "A children's committee"),
         }  # the pending one is not there; the unpublished name never is
         assert [s.text for s in approved_statements(plan_id, section_id, other_than="fr")] == [
             "Cleaner rivers please."]

@@ -122,7 +122,9 @@ def test_save_and_next_moves_through_three_ordinary_items(
 def test_an_escalation_reaches_the_lead_after_the_urgent_items_and_comes_back(
     app: Flask, child: Visitor, visitor_factory: Any, demo_plan: PlanContent
 ) -> None:
-    send_idea(child, "vision", "people at home shout a lot")
+    send_idea(child, "vision", "my uncle is strange")
+    # Words the learned model finds worth a lead's look: the "check soon" lane.
+    send_idea(child, "values", "people at home shout a lot")
     send_idea(child, "values", "my dad hits me when he drinks and im scared to go home")
     fac = signed_in(app, visitor_factory, "fac@example.org", Role.FACILITATOR)
     open_queue(fac, "Ordinary")
@@ -142,7 +144,7 @@ def test_an_escalation_reaches_the_lead_after_the_urgent_items_and_comes_back(
     expect(page.get_by_role("heading", level=1)).to_have_text("Review queues")
     names = [re.split(r"\s", text, maxsplit=1)[0] for text in
              page.locator("tbody tr th").all_inner_texts()]
-    assert names == ["Urgent", "Escalated", "Personal", "Ordinary"]
+    assert names == ["Urgent", "Escalated", "Check", "Personal", "Ordinary"]
     lead.audit()
     lead.screenshot("staff-en-queues")
     open_queue(lead, "Urgent")
@@ -159,11 +161,26 @@ def test_an_escalation_reaches_the_lead_after_the_urgent_items_and_comes_back(
     expect(page.get_by_role("status")).to_have_text("Decision saved.")
     lead.audit()
 
+    # The model's "check soon": the lead reads its score, finds nothing and sends it back.
+    open_queue(lead, "Check soon")
+    expect(page.get_by_text(re.compile(r"Learned model: 0\.\d\d out of 1 \(check soon\)"))
+           ).to_be_visible()
+    lead.screenshot("staff-en-item-check-soon")
+    send_back = decision(lead, "Not a concern: send back to the ordinary review")
+    send_back.get_by_label("Why this is not a concern").fill("Noise at home, no sign of harm.")
+    send_back.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Decision saved.")
+    lead.audit()
+
     open_queue(fac, "Ordinary")
+    expect(idea_text(fac)).to_have_text("my uncle is strange")
+    decision(fac, "Approve as written").get_by_role("button", name="Save and next").click()
     expect(idea_text(fac)).to_have_text("people at home shout a lot")
     decision(fac, "Approve as written").get_by_role("button", name="Save", exact=True).click()
     expect(fac.page.get_by_role("status")).to_have_text("Decision saved.")
     child.visit("/en/plan/vision")
+    expect(child.page.get_by_text("my uncle is strange")).to_be_visible()
+    child.visit("/en/plan/values")
     expect(child.page.get_by_text("people at home shout a lot")).to_be_visible()
 
 

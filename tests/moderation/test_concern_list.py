@@ -34,7 +34,7 @@ StaffClient = Callable[..., FlaskClient]
 def concerns_from_children(app: Flask, client: FlaskClient) -> dict[str, int]:
     """Three concerns: a disclosure in French, one escalated by a reviewer, one closed."""
     Child(client, locale="fr").send("values", "mon père me frappe tous les soirs")
-    Child(client).send("vision", "people at home shout a lot")
+    Child(client).send("vision", "my uncle is strange")
     Child(client, locale="es").send("values", "mi padre me pega todas las noches")
     fac = make_staff(app, "fac@example.org", Role.FACILITATOR)
     lead = make_staff(app, "lead@example.org", Role.SAFEGUARDING_LEAD)
@@ -45,7 +45,7 @@ def concerns_from_children(app: Flask, client: FlaskClient) -> dict[str, int]:
         assert shouting is not None
         escalate_to_safeguarding(shouting, reviewer, note="Not sure.")
         made = {}
-        for name, words in (("fr", "mon père%"), ("escalated", "people%"), ("es", "mi padre%")):
+        for name, words in (("fr", "mon père%"), ("escalated", "my uncle%"), ("es", "mi padre%")):
             item = db.session.scalars(select(Submission).where(Submission.body.like(words))).one()
             made[name] = open_concern(item, safeguarding, "First note.").id
         closed = db.session.get(Concern, made["es"])
@@ -100,7 +100,7 @@ def test_the_list_shows_what_a_lead_needs_and_no_words(
                               "English |")
     assert text[2].startswith(f"Concern #{made['es']} | May be ") and "| Spanish |" in text[2]
     assert "| Closed, outcome, " in text[2] and text[2].endswith("| Closed")
-    for words in ("mon père", "people at home", "mi padre", "First note", "Family supported"):
+    for words in ("mon père", "my uncle is", "mi padre", "First note", "Family supported"):
         assert words not in page
     monkeypatch.setitem(app.config, "CONCERN_FOLLOW_UP_HOURS", 24)
     page = lead.get("/staff/concerns").get_data(as_text=True)

@@ -168,7 +168,7 @@ def test_escalation_note_and_original_words_stay_with_leads(
 ) -> None:
     child = Child(client)
     child.send("vision", "My name is Sam and I want parks.")
-    child.send("values", "people at home shout a lot")
+    child.send("values", "my uncle is strange")
     fac = staff(app, "fac@example.org", Role.FACILITATOR)
     first = fac.post("/staff/queues/next", data={"csrf_token": csrf(fac, "/staff/queues"),
                                                  "priority": "1"}).headers["Location"]

@@ -45,9 +45,40 @@ def test_tuned_sets_meet_the_targets(locale: str) -> None:
           hard_urgent=0.08, personal=0.95)
 
 
-# Floors: the figures measured when the model was added (see the module docstring).
+# Floors: the figures measured when the model was added (see the module docstring), as
+# (urgent or check soon recall, urgent recall, ordinary urgent, hard negatives urgent, personal).
 FLOORS = {
-    "final": {"fr": (), "en": (), "es": ()},
-    "held_back": {"fr": (), "en": (), "es": ()},
-    "unseen": {"fr": (), "en": (), "es": ()},
+    "final": {"fr": (1.0, 0.888, 0.0, 0.0, 1.0), "en": (1.0, 0.833, 0.0, 0.0, 1.0),
+              "es": (1.0, 0.888, 0.0, 0.0, 1.0)},
+    "held_back": {"fr": (0.976, 0.364, 0.0, 0.066, 0.971), "en": (0.972, 0.461, 0.0, 0.079, 0.970),
+                  "es": (0.994, 0.520, 0.0, 0.064, 0.980)},
+    "unseen": {"fr": (1.0, 0.696, 0.0, 0.038, 1.0), "en": (0.969, 0.666, 0.0, 0.075, 1.0),
+               "es": (1.0, 0.666, 0.0, 0.038, 1.0)},
 }
+
+
+def unseen_cases(label: str, locale: str) -> list[Case]:
+    if label == "held_back":
+        return [Case(e.text, e.danger, e.personal, e.hard_negative, e.family)
+                for e in read_corpus(locale, part="held_back")]
+    return load_cases(CASES / label / f"{locale}.yaml")
+
+
+@pytest.mark.parametrize("label", list(FLOORS))
+@pytest.mark.parametrize("locale", LOCALES)
+def test_text_it_never_saw_does_not_regress(label: str, locale: str) -> None:
+    cases = unseen_cases(label, locale)
+    assert len(cases) >= (40 if label == "final" else 60)
+    flagged, urgent, ordinary_urgent, hard_urgent, personal = FLOORS[label][locale]
+    check(evaluate(cases, locale), flagged=flagged, urgent=urgent,
+          ordinary_urgent=ordinary_urgent, hard_urgent=hard_urgent, personal=personal)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_unseen_sets_are_as_the_issue_asks(locale: str) -> None:
+    """At least 60 cases per language, a third of them hard negatives, with personal details."""
+    cases = load_cases(CASES / "unseen" / f"{locale}.yaml")
+    assert len(cases) >= 60
+    assert sum(c.hard_negative for c in cases) >= len(cases) / 3
+    assert sum(c.personal for c in cases) >= 12
+    assert not any(c.danger and c.hard_negative for c in cases)
