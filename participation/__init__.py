@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from participation.committees.setup import init_app as init_committees
     from participation.feedback.views import init_app as init_feedback
     from participation.moderation.views import init_app as init_moderation
+    from participation.plans.editor_views import init_app as init_plan_editor
     from participation.plans.staff import init_app as init_plan_staff
     from participation.plans.views import bp as plans_bp
     from participation.reports.chart_views import init_app as init_report_charts
@@ -113,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     init_moderation(app)
     init_admin(app)
     init_plan_staff(app)
+    init_plan_editor(app)
     init_classrooms(app)
     init_committees(app)
     init_answers(app)

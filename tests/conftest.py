@@ -30,7 +30,7 @@ from participation.accounts.services import create_user
 from participation.db import db
 from participation.extensions import limiter
 from participation.plans.content import PlanContent, read_plan_folder
-from participation.plans.services import load_plan
+from participation.plans.publishing import load_plan_file
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PLAN = ROOT / "content" / "plans" / "crc-2025-2029"
@@ -120,7 +120,7 @@ def demo_content() -> PlanContent:
 def demo_plan(app: Flask, demo_content: PlanContent) -> PlanContent:
     """The demo plan, loaded into the database."""
     with app.app_context():
-        load_plan(demo_content)
+        load_plan_file(demo_content)
         db.session.commit()
     return demo_content
 

@@ -80,6 +80,10 @@ class Submission(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     # None: the "something missing?" idea not tied to a part.
+    # The plan revision the child was reading (None: sent before revisions existed).
+    revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_revisions.id", ondelete="SET NULL"), default=None, index=True
+    )
     section_id: Mapped[int | None] = mapped_column(
         ForeignKey("sections.id", ondelete="SET NULL"), default=None
     )
@@ -185,6 +189,10 @@ class Reaction(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     kind: Mapped[ReactionKind] = mapped_column(string_enum(ReactionKind))
     locale: Mapped[str] = mapped_column(String(8))
     age_band: Mapped[AgeBand | None] = mapped_column(string_enum(AgeBand), default=None)
+    # The plan revision the child was reading when they last reacted.
+    revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_revisions.id", ondelete="SET NULL"), default=None, index=True
+    )
 
     def __repr__(self) -> str:
         return f"<Reaction section={self.section_id} {self.kind}>"

@@ -74,6 +74,7 @@ def submit_idea(
     age_band: AgeBand | None,
     child_hash: str,
     idempotency_key: str,
+    revision_id: int | None = None,
 ) -> SubmitResult:
     """Store a child's idea as PENDING with its screening result and a new idea code (only
     its HMAC is stored); one record per key.
@@ -88,6 +89,7 @@ def submit_idea(
     body = clean_idea_text(text)
     values = {
         "plan_id": plan_id,
+        "revision_id": revision_id,
         "section_id": section_id,
         "locale": locale,
         "age_band": age_band,
@@ -153,7 +155,8 @@ def _replay(existing: Submission, child_hash: str) -> SubmitResult:
 
 
 def set_reaction(
-    *, section_id: int, child_hash: str, kind: ReactionKind, locale: str, age_band: AgeBand | None
+    *, section_id: int, child_hash: str, kind: ReactionKind, locale: str, age_band: AgeBand | None,
+    revision_id: int | None = None,
 ) -> bool:
     """Record or change this child's reaction to a part; True when it is their first one."""
     reaction = db.session.scalar(
@@ -166,6 +169,7 @@ def set_reaction(
         reaction = Reaction(section_id=section_id, child_token_hash=child_hash)
         db.session.add(reaction)
     reaction.kind, reaction.locale, reaction.age_band = kind, locale, age_band
+    reaction.revision_id = revision_id
     return first
 
 

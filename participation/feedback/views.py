@@ -161,6 +161,7 @@ def react(lang_code: str, slug: str) -> BaseResponse:
             kind=ReactionKind(form.reaction.data),
             locale=lang_code,
             age_band=identity.remembered_age_band_enum(),
+            revision_id=plan.revision_id,
         )
         classroom = current_classroom()
         if first and classroom is not None:
@@ -191,6 +192,7 @@ def _send(lang_code: str, plan: PlanView, part: SectionView | None, form: IdeaFo
             age_band=age_band,
             child_hash=child,
             idempotency_key=form.idempotency_key.data or "",
+            revision_id=plan.revision_id,
         )
     except FeedbackError as error:
         reset_session()

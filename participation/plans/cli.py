@@ -10,9 +10,10 @@ from sqlalchemy import select
 from participation.db import db
 from participation.plans.content import ContentError, read_plan_folder
 from participation.plans.models import Plan, Section, SectionText
+from participation.plans.publishing import load_plan_file
 from participation.plans.queries import plan_cache
 from participation.plans.readability import FORMULA_NAMES, TARGET_READING_EASE
-from participation.plans.services import PlanVersionError, load_plan
+from participation.plans.services import PlanVersionError
 
 
 @click.command("load-plan")
@@ -23,7 +24,7 @@ def load_plan_command(path: str, allow_downgrade: bool) -> None:
     """Load or update a plan from a content folder (plan.yaml + one YAML file per locale)."""
     try:
         content = read_plan_folder(path, tuple(current_app.config["LANGUAGES"]))
-        report = load_plan(content, allow_downgrade=allow_downgrade)
+        report = load_plan_file(content, allow_downgrade=allow_downgrade)
         db.session.commit()
     except ContentError as exc:
         db.session.rollback()

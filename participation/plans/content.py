@@ -91,7 +91,7 @@ class _Collector:
     writers may type plain spaces before ``?`` and the page still never breaks before it.
     """
 
-    def __init__(self, path: Path, problems: list[str], locale: str | None = None) -> None:
+    def __init__(self, path: Path | str, problems: list[str], locale: str | None = None) -> None:
         self.path = path
         self.problems = problems
         self.locale = locale
@@ -127,8 +127,10 @@ def _read_yaml(path: Path, problems: list[str]) -> dict[str, Any] | None:
 
 def _read_plan_spec(path: Path, problems: list[str]) -> PlanContent | None:
     data = _read_yaml(path, problems)
-    if data is None:
-        return None
+    return None if data is None else _spec_from_data(data, path, problems)
+
+
+def _spec_from_data(data: dict[str, Any], path: Path | str, problems: list[str]) -> PlanContent:
     check = _Collector(path, problems)
     slug = check.text(data, "slug", "")
     if slug and not SLUG_RE.match(slug):
@@ -176,8 +178,11 @@ def _read_locale(
     path: Path, locale: str, spec: PlanContent, problems: list[str]
 ) -> LocaleContent | None:
     data = _read_yaml(path, problems)
-    if data is None:
-        return None
+    return None if data is None else _locale_from_data(data, locale, spec, path, problems)
+
+
+def _locale_from_data(data: dict[str, Any], locale: str, spec: PlanContent, path: Path | str,
+                      problems: list[str]) -> LocaleContent:
     check = _Collector(path, problems, locale)
     if data.get("locale") != locale:
         check.add("locale", f"must be '{locale}' to match the file name")
@@ -255,6 +260,19 @@ def read_plan_folder(
                 problems.append(
                     f"{root / (locale + '.yaml')}: glossary: key '{missing}' is missing"
                 )
+    if problems:
+        raise ContentError(problems)
+    return spec
+
+
+def read_plan_data(plan: dict[str, Any], locales: dict[str, dict[str, Any]]) -> PlanContent:
+    """Validate a plan given as data (the YAML files' content, as the editor and the revisions
+    hold it); raise :class:`ContentError` listing every problem, each prefixed with the
+    language. Unlike a folder, each language may have its own words to know."""
+    problems: list[str] = []
+    spec = _spec_from_data(plan, "plan", problems)
+    for locale, data in locales.items():
+        spec.locales[locale] = _locale_from_data(data, locale, spec, locale, problems)
     if problems:
         raise ContentError(problems)
     return spec

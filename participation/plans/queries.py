@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from participation.db import db, reset_session
-from participation.plans.models import GlossaryTerm, Plan, Section
+from participation.plans.models import GlossaryTerm, Plan, PlanRevision, Section
 from participation.security import clean_html
 
 _TERM_KEY_RE = re.compile(r'data-term="([a-z0-9-]+)"')
@@ -64,6 +64,7 @@ class PlanView:
     sections: tuple[SectionView, ...]
     glossary: tuple[TermView, ...]
     section_ids: dict[str, int]  # slug -> database id, for domains that store per-section rows
+    revision_id: int | None = None  # the published revision (ideas and reactions point at it)
 
     def section(self, slug: str) -> SectionView | None:
         return next((s for s in self.sections if s.slug == slug), None)
@@ -154,10 +155,12 @@ def _active_plan_filter() -> list[ColumnElement[bool]]:
 
 
 def _current_revision() -> Revision | None:
+    """The plan children see: PLAN_SLUG if set, else the one an organiser chose to show, else
+    the most recently updated."""
     row = db.session.execute(
         select(Plan.id, Plan.version, Plan.updated_at)
         .where(*_active_plan_filter())
-        .order_by(Plan.updated_at.desc(), Plan.id.desc())
+        .order_by(Plan.shown.desc(), Plan.updated_at.desc(), Plan.id.desc())
         .limit(1)
     ).first()
     return (row[0], row[1], row[2]) if row else None
@@ -203,8 +206,11 @@ def _build_plan_view(plan_id: int, locale: str) -> PlanView:
                 terms=tuple(glossary[k] for k in keys if k in glossary),
             )
         )
+    revision_id = db.session.scalar(select(PlanRevision.id).where(
+        PlanRevision.plan_id == plan.id, PlanRevision.number == plan.version))
     return PlanView(
         id=plan.id,
+        revision_id=revision_id,
         slug=plan.slug,
         version=plan.version,
         locale=locale,
@@ -237,3 +243,44 @@ def plan_view_for(plan_id: int, locale: str) -> PlanView:
 def get_plan_view(locale: str) -> PlanView | None:
     """The active plan as children read it in ``locale``, or None when no plan is loaded."""
     return plan_cache().get(locale)
+
+
+def plan_view_from_data(data: dict, locale: str) -> PlanView:  # type: ignore[type-arg]
+    """The plan as children would read it from source data (a draft, for the child's-eye
+    preview): the same sanitised HTML as the live plan, built in memory, never stored."""
+    from participation.plans.content import GlossaryEntry, markup_to_html
+
+    locale = locale if locale in data["locales"] else data["default_locale"]
+    texts = data["locales"][locale]
+    entries = {e["key"]: GlossaryEntry(e["key"], e["term"], e["definition"])
+               for e in texts.get("glossary") or []}
+    glossary = {k: TermView(k, e.term, e.definition) for k, e in entries.items()}
+
+    def html(markup: str) -> str:
+        # A link to a word that is not (yet) in the list shows as its words, not an error.
+        known = _TERM_MARK_RE.sub(lambda m: m.group(0) if m.group(1) in entries
+                                  else (m.group(2) or m.group(1)), markup)
+        return markup_to_html(known, entries)
+
+    sections: list[SectionView] = []
+    for spec in data["sections"]:
+        part = texts["sections"].get(spec["slug"])
+        if not part:
+            continue
+        simple, official = html(part["simple"]), html(part["official"])
+        keys = dict.fromkeys(_TERM_KEY_RE.findall(simple + official))
+        sections.append(SectionView(
+            slug=spec["slug"], icon=spec["icon"], number=len(sections) + 1,
+            title=part["title"], summary=part["summary"], simple=clean_html(simple),
+            official=clean_html(official), reading_ease=0.0, official_reading_ease=0.0,
+            terms=tuple(glossary[k] for k in keys if k in glossary)))
+    return PlanView(
+        id=0, slug=data["slug"], version=data.get("version", 0), locale=locale,
+        title=texts["title"], organisation=texts["organisation"],
+        intro=clean_html(html(texts["intro"])), sections=tuple(sections),
+        glossary=tuple(sorted(glossary.values(), key=lambda t: t.term.casefold())),
+        section_ids={s.slug: 0 for s in sections},
+    )
+
+
+_TERM_MARK_RE = re.compile(r"\[\[([a-z0-9-]+)(?:\|([^\]|]+))?\]\]")

@@ -34,6 +34,7 @@ MENU = (
     ("report_reading.ideas", _l("Children's ideas")),
     ("answers.index", _l("Answers to children")),
     ("report_exports.page", _l("Exports")),
+    ("plan_editor.index", _l("The plan")),
     ("plan_staff.readability", _l("Reading ease")),
     ("admin.accounts", _l("Accounts")),
     ("admin.audit", _l("Audit log")),
@@ -55,6 +56,7 @@ SECTIONS = {
     "report_exports.": "report_exports.page",
     "report_exports.log": "report_exports.log",
     "plan_staff.": "plan_staff.readability",
+    "plan_editor.": "plan_editor.index",
     "admin.": "admin.accounts",
     "admin.audit": "admin.audit",
 }

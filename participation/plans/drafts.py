@@ -1,0 +1,267 @@
+"""The draft organisers write in the browser: parts, texts per language, words to know.
+
+One draft per plan, edited part by part and language by language. Every text row carries a
+version: a save names the version it started from and is a conditional UPDATE on it, so when two
+organisers edit the same part the second save finds the first one's words instead of erasing
+them (:class:`Conflict`). Every change is in the audit log.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import CursorResult, delete, select, update
+
+from participation.audit.services import record_event
+from participation.db import db, utcnow
+from participation.plans.content import ICONS, SLUG_RE, SUMMARY_MAX, TERM_RE
+from participation.plans.models import DraftPart, DraftTerm, DraftText, Plan
+from participation.plans.source import Data
+
+PLAN_TEXTS = ""  # the ``part`` of the plan's own texts (title, organisation, welcome)
+# A part's simple or official text may not be longer than this (a long text on a tablet is a
+# wall; a 100,000-character paste is a mistake): the form says so, nothing is cut silently.
+TEXT_MAX = 20_000
+
+
+class Status(enum.StrEnum):
+    """How far a part is in one language."""
+
+    MISSING = "missing"  # nothing written yet
+    DRAFT = "draft"  # started, or not marked ready, or missing a text
+    READY = "ready"  # every field written and marked ready by its writer
+
+
+class DraftError(Exception):
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A save based on an older version: what the other organiser saved meanwhile."""
+
+    theirs: DraftText
+
+
+def replace_draft(plan: Plan, data: Data, *, actor_id: int | None) -> None:
+    """Make the draft exactly ``data`` (a revision's or an import's source). The caller
+    commits. Versions keep growing, so a form opened before this is a conflict."""
+    versions = {(t.part, t.locale): t.version for t in db.session.scalars(
+        select(DraftText).where(DraftText.plan_id == plan.id))}
+    for model in (DraftPart, DraftText, DraftTerm):
+        db.session.execute(delete(model).where(model.plan_id == plan.id))
+    for position, part in enumerate(data["sections"], start=1):
+        db.session.add(DraftPart(plan_id=plan.id, slug=part["slug"], position=position,
+                                 icon=part["icon"]))
+    now = utcnow()
+    for locale, texts in data["locales"].items():
+        rows = [(PLAN_TEXTS, texts["title"], texts["organisation"], texts["intro"], "")]
+        rows += [(slug, p["title"], p["summary"], p["simple"], p["official"])
+                 for slug, p in texts["sections"].items()]
+        for part, title, summary, simple, official in rows:
+            db.session.add(DraftText(
+                plan_id=plan.id, part=part, locale=locale, title=title, summary=summary,
+                simple=simple, official=official, ready=True, updated_at=now,
+                updated_by_id=actor_id, version=versions.get((part, locale), 0) + 1))
+        for entry in texts.get("glossary") or []:
+            db.session.add(DraftTerm(plan_id=plan.id, locale=locale, key=entry["key"],
+                                     term=entry["term"], definition=entry["definition"]))
+    db.session.flush()
+
+
+def parts(plan_id: int) -> list[DraftPart]:
+    return list(db.session.scalars(
+        select(DraftPart).where(DraftPart.plan_id == plan_id).order_by(DraftPart.position)))
+
+
+def text_of(plan_id: int, part: str, locale: str) -> DraftText | None:
+    return db.session.scalar(select(DraftText).where(
+        DraftText.plan_id == plan_id, DraftText.part == part, DraftText.locale == locale))
+
+
+def terms_of(plan_id: int, locale: str) -> list[DraftTerm]:
+    return list(db.session.scalars(
+        select(DraftTerm).where(DraftTerm.plan_id == plan_id, DraftTerm.locale == locale)
+        .order_by(DraftTerm.term)))
+
+
+def status_of(text: DraftText | None, part: str) -> Status:
+    if text is None or not (text.title or text.summary or text.simple or text.official):
+        return Status.MISSING
+    needed = (text.title, text.summary, text.simple) if part == PLAN_TEXTS else (
+        text.title, text.summary, text.simple, text.official)
+    return Status.READY if text.ready and all(v.strip() for v in needed) else Status.DRAFT
+
+
+def status_grid(plan_id: int, locales: tuple[str, ...]) -> dict[str, dict[str, Status]]:
+    """part ("" for the plan's own texts) -> locale -> status, in reading order."""
+    rows = {(t.part, t.locale): t for t in db.session.scalars(
+        select(DraftText).where(DraftText.plan_id == plan_id))}
+    order = [PLAN_TEXTS, *(p.slug for p in parts(plan_id))]
+    return {part: {locale: status_of(rows.get((part, locale)), part) for locale in locales}
+            for part in order}
+
+
+def complete_locales(plan_id: int, locales: tuple[str, ...]) -> list[str]:
+    """Languages in which every part has its simple and official text, the plan its own texts
+    and every word to know its definition: the languages that can be published."""
+    grid = status_grid(plan_id, locales)
+    rows = {(t.part, t.locale): t for t in db.session.scalars(
+        select(DraftText).where(DraftText.plan_id == plan_id))}
+
+    def written(part: str, locale: str) -> bool:
+        text = rows.get((part, locale))
+        if text is None:
+            return False
+        needed = (text.title, text.summary, text.simple) if part == PLAN_TEXTS else (
+            text.title, text.summary, text.simple, text.official)
+        return all(value.strip() for value in needed)
+
+    undefined = {t.locale for t in db.session.scalars(
+        select(DraftTerm).where(DraftTerm.plan_id == plan_id, DraftTerm.definition == ""))}
+    return [locale for locale in locales
+            if locale not in undefined and all(written(part, locale) for part in grid)]
+
+
+def save_text(plan_id: int, part: str, locale: str, *, title: str, summary: str, simple: str,
+              official: str, ready: bool, based_on: int, actor_id: int) -> DraftText | Conflict:
+    """Save one part in one language, if nobody saved it since version ``based_on`` (0: it did
+    not exist). The caller commits."""
+    for value, limit in ((title, 200), (summary, SUMMARY_MAX if part else 200),
+                         (simple, TEXT_MAX), (official, TEXT_MAX)):
+        if len(value) > limit:
+            raise DraftError("too_long")
+    values = {"title": title, "summary": summary, "simple": simple, "official": official,
+              "ready": ready, "updated_at": utcnow(), "updated_by_id": actor_id}
+    current = text_of(plan_id, part, locale)
+    if current is None:
+        if based_on != 0:
+            raise DraftError("gone")
+        saved = DraftText(plan_id=plan_id, part=part, locale=locale, version=1, **values)
+        db.session.add(saved)
+        db.session.flush()
+    else:
+        result = db.session.execute(
+            update(DraftText)
+            .where(DraftText.id == current.id, DraftText.version == based_on)
+            .values(version=DraftText.version + 1, **values)
+            .execution_options(synchronize_session=False))
+        db.session.refresh(current)
+        if not (isinstance(result, CursorResult) and result.rowcount == 1):
+            return Conflict(current)
+        saved = current
+    record_event("plan.text_saved", actor_id=actor_id, object_type="plan", object_id=plan_id,
+                 details={"part": part, "locale": locale, "version": saved.version,
+                          "ready": ready})
+    return saved
+
+
+def unknown_terms(markup: str, plan_id: int, locale: str) -> list[str]:
+    """Glossary keys a text links to that this language's words to know do not have."""
+    known = {t.key for t in terms_of(plan_id, locale)}
+    return [key for key in dict.fromkeys(m.group(1) for m in TERM_RE.finditer(markup))
+            if key not in known]
+
+
+def term_key(word: str) -> str:
+    """A glossary key from a word: "Société civile" -> "societe-civile"."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", word.casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:80] or "word"
+
+
+def save_term(plan_id: int, locale: str, *, term: str, definition: str,
+              key: str | None, actor_id: int) -> DraftTerm:
+    """Add or change a word to know; the caller commits."""
+    term, definition = term.strip(), definition.strip()
+    if not term or not definition or len(term) > 200 or len(definition) > 1000:
+        raise DraftError("term_fields")
+    key = key or term_key(term)
+    if not SLUG_RE.match(key):
+        raise DraftError("term_key")
+    found = db.session.scalar(select(DraftTerm).where(
+        DraftTerm.plan_id == plan_id, DraftTerm.locale == locale, DraftTerm.key == key))
+    if found is None:
+        found = DraftTerm(plan_id=plan_id, locale=locale, key=key, term=term,
+                          definition=definition)
+        db.session.add(found)
+    else:
+        found.term, found.definition = term, definition
+    db.session.flush()
+    record_event("plan.term_saved", actor_id=actor_id, object_type="plan", object_id=plan_id,
+                 details={"locale": locale, "key": key})
+    return found
+
+
+def delete_term(plan_id: int, locale: str, key: str, *, actor_id: int) -> None:
+    db.session.execute(delete(DraftTerm).where(
+        DraftTerm.plan_id == plan_id, DraftTerm.locale == locale, DraftTerm.key == key))
+    record_event("plan.term_deleted", actor_id=actor_id, object_type="plan", object_id=plan_id,
+                 details={"locale": locale, "key": key})
+
+
+def add_part(plan_id: int, slug: str, icon: str, *, actor_id: int) -> DraftPart:
+    if not SLUG_RE.match(slug) or len(slug) > 80:
+        raise DraftError("slug")
+    if icon not in ICONS:
+        raise DraftError("icon")
+    if any(p.slug == slug for p in parts(plan_id)):
+        raise DraftError("slug_taken")
+    part = DraftPart(plan_id=plan_id, slug=slug, icon=icon, position=len(parts(plan_id)) + 1)
+    db.session.add(part)
+    db.session.flush()
+    record_event("plan.part_added", actor_id=actor_id, object_type="plan", object_id=plan_id,
+                 details={"part": slug, "icon": icon})
+    return part
+
+
+def change_part(plan_id: int, slug: str, *, icon: str, move: int, actor_id: int) -> None:
+    """A part's picture, and its place (``move`` -1: earlier, +1: later, 0: stays)."""
+    if icon not in ICONS:
+        raise DraftError("icon")
+    ordered = parts(plan_id)
+    index = next((i for i, p in enumerate(ordered) if p.slug == slug), None)
+    if index is None:
+        raise DraftError("gone")
+    ordered[index].icon = icon
+    target = index + move
+    if move and 0 <= target < len(ordered):
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+        for position, part in enumerate(ordered, start=1):
+            part.position = position
+    db.session.flush()
+    record_event("plan.part_changed", actor_id=actor_id, object_type="plan", object_id=plan_id,
+                 details={"part": slug, "icon": icon, "move": move})
+
+
+def draft_data(plan: Plan, locales: list[str] | tuple[str, ...]) -> Data:
+    """The draft as plan data, for ``locales`` (publishing, preview, export)."""
+    rows = {(t.part, t.locale): t for t in db.session.scalars(
+        select(DraftText).where(DraftText.plan_id == plan.id))}
+    ordered = parts(plan.id)
+    data: Data = {
+        "slug": plan.slug, "version": plan.version + 1, "default_locale": plan.default_locale,
+        "sections": [{"slug": p.slug, "icon": p.icon} for p in ordered], "locales": {},
+    }
+    for locale in locales:
+        own = rows.get((PLAN_TEXTS, locale))
+        data["locales"][locale] = {
+            "title": own.title if own else "", "organisation": own.summary if own else "",
+            "intro": own.simple if own else "",
+            "sections": {
+                p.slug: {
+                    "title": t.title if t else "", "summary": t.summary if t else "",
+                    "simple": t.simple if t else "", "official": t.official if t else "",
+                }
+                for p in ordered for t in [rows.get((p.slug, locale))]
+            },
+            "glossary": [{"key": t.key, "term": t.term, "definition": t.definition}
+                         for t in terms_of(plan.id, locale)],
+        }
+    return data
