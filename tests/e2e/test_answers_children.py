@@ -56,7 +56,7 @@ def say(app: Flask, locale: str, message: str, **values: Any) -> str:
 
 ANSWER = {"fr": "Nous ouvrirons une salle calme dans chaque centre. Tu pourras t'y reposer.",
           "en": "We will open a quiet room in every centre. You can rest there."}
-IDEA = {"fr": "Une salle calme pour se reposer.", "en": "A quiet room to rest."}
+IDEA = {"fr": "Une salle calme pour lire.", "en": "A quiet room to rest."}
 
 
 @pytest.mark.parametrize(("locale", "viewport", "other"), [
