@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PLAN ?= content/plans/crc-2025-2029
+SECOND_PLAN ?= content/plans/ibcr-flagship-actions
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # PostgreSQL used by the second test pass (trust auth on the machine's local server).
@@ -48,8 +49,11 @@ DEMO_ROLES := facilitator safeguarding_lead organiser admin
 db: install
 	@echo "==> Database: applying migrations to instance/participation.sqlite3"
 	@$(BIN)/flask db upgrade
-	@echo "==> Loading the demo plan from $(PLAN)"
+	@echo "==> Loading a second organisation's plan from $(SECOND_PLAN)"
+	@$(BIN)/flask load-plan $(SECOND_PLAN)
+	@echo "==> Loading the demo plan from $(PLAN), the one children see"
 	@$(BIN)/flask load-plan $(PLAN)
+	@$(BIN)/flask show-plan $(notdir $(PLAN))
 	@echo "==> Demo staff accounts (one per role)"
 	@for role in $(DEMO_ROLES); do \
 		echo "$(DEMO_PASSPHRASE)" | STAFF_TOTP_REQUIRED=0 $(BIN)/flask create-user \

@@ -27,7 +27,8 @@ SEEDED = "demo.seeded"
 
 
 def _plan_and_parts() -> tuple[int, dict[str, int]]:
-    plan_id = db.session.scalar(select(Plan.id).order_by(Plan.updated_at.desc()).limit(1))
+    plan_id = db.session.scalar(select(Plan.id).order_by(
+        Plan.shown.desc(), Plan.updated_at.desc()).limit(1))
     if plan_id is None:
         raise click.ClickException("Load a plan first: flask load-plan content/plans/...")
     parts = dict(db.session.execute(

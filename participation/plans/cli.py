@@ -10,7 +10,7 @@ from sqlalchemy import select
 from participation.db import db
 from participation.plans.content import ContentError, read_plan_folder
 from participation.plans.models import Plan, Section, SectionText
-from participation.plans.publishing import load_plan_file
+from participation.plans.publishing import load_plan_file, show_plan
 from participation.plans.queries import plan_cache
 from participation.plans.readability import FORMULA_NAMES, TARGET_READING_EASE
 from participation.plans.services import PlanVersionError
@@ -80,4 +80,19 @@ def plan_readability_command(plan_slug: str | None) -> None:
         )
 
 
-commands = [load_plan_command, plan_readability_command]
+@click.command("show-plan")
+@click.argument("slug")
+@with_appcontext
+def show_plan_command(slug: str) -> None:
+    """Children see this plan (as an organiser's "Show this plan to children" does)."""
+    plan = db.session.scalar(select(Plan).where(Plan.slug == slug))
+    if plan is None or plan.version == 0:
+        click.echo(f"No published plan '{slug}': load it first with flask load-plan.", err=True)
+        raise SystemExit(1)
+    show_plan(plan, actor_id=None)
+    db.session.commit()
+    plan_cache().clear()
+    click.echo(f"Children now see plan '{slug}'.")
+
+
+commands = [load_plan_command, plan_readability_command, show_plan_command]

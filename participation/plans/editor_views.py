@@ -16,6 +16,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     make_response,
     redirect,
@@ -23,6 +24,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -188,7 +190,10 @@ def change_part(slug: str, part: str) -> BaseResponse:
 
 
 def _text_form(part: str, data: Any = None) -> PlanTextForm | PartTextForm:
-    return PlanTextForm(data=data) if part == drafts.PLAN_TEXTS else PartTextForm(data=data)
+    """The form of a part's texts; with ``data``, filled from it rather than the request (the
+    conflict page offers the saved version number, not the one the writer started from)."""
+    cls = PlanTextForm if part == drafts.PLAN_TEXTS else PartTextForm
+    return cls() if data is None else cls(formdata=None, data=data)
 
 
 @bp.route("/<slug>/edit/<locale>/<part>", methods=["GET", "POST"])
@@ -362,18 +367,25 @@ def preview(slug: str, locale: str, part: str | None = None) -> Response:
     """A child's page made from the draft (shown in the look page's frames)."""
     plan, locale = _plan(slug), _locale(locale)
     view = plan_view_from_data(drafts.draft_data(plan, SUPPORTED_LOCALES), locale)
-    if part is None:
-        holes = {f"read:{s.slug}": "" for s in view.sections}
-        holes.update(done="0", progress="")
-        page = fill_holes(render_template("plans/home.html", plan=view, preview=True), holes)
-    else:
-        section = view.section(part)
-        if section is None:
-            abort(404)
-        before, after = view.neighbours(part)
-        page = fill_holes(render_template("plans/section.html", plan=view, part=section,
-                                          before=before, after=after, panels=[],
-                                          preview=True), {})
+    section = view.section(part) if part is not None else None
+    if part is not None and section is None:
+        abort(404)
+    # The child's page in its language; links on it lead to the live pages of that language.
+    # (The language is not remembered for this staff browser: no cookie is set.)
+    g.lang_code = locale
+    try:
+        with force_locale(locale):
+            if section is None:
+                holes = {f"read:{s.slug}": "" for s in view.sections}
+                holes.update(done="0", progress="")
+                page = fill_holes(render_template("plans/home.html", plan=view), holes)
+            else:
+                before, after = view.neighbours(section.slug)
+                page = fill_holes(render_template(
+                    "plans/section.html", plan=view, part=section, before=before, after=after,
+                    panels=[]), {})
+    finally:
+        g.pop("lang_code", None)
     return _framed(make_response(page))
 
 

@@ -126,7 +126,12 @@ def load_plan_file(content: PlanContent, *, allow_downgrade: bool = False) -> Lo
     """``flask load-plan``: load validated content from YAML files, and keep it as a revision
     (the same door as the editor's). The caller commits."""
     report = load_plan(content, allow_downgrade=allow_downgrade)
-    record_file_load(report.plan, content_to_data(content), actor_id=None)
+    data = content_to_data(content)
+    latest = latest_revision(report.plan.id)
+    if latest is not None and {**latest.content, "version": 0} == {**data, "version": 0}:
+        report.plan.version = latest.number  # the same words again: no new revision
+        return report
+    record_file_load(report.plan, data, actor_id=None)
     return report
 
 
@@ -148,7 +153,7 @@ def record_file_load(plan: Plan, data: Data, *, actor_id: int | None) -> PlanRev
     return revision
 
 
-def show_plan(plan: Plan, *, actor_id: int) -> None:
+def show_plan(plan: Plan, *, actor_id: int | None) -> None:
     """Children see this plan from now on (every worker within PLAN_CACHE_SECONDS)."""
     db.session.execute(update(Plan).values(shown=Plan.id == plan.id)
                        .execution_options(synchronize_session=False))

@@ -8,8 +8,10 @@ findings inside the text, for a writer's view next to the child preview.
 
 Rare words come from wordfreq's word lists, which the package ships for each language (no
 download): a word whose Zipf frequency is below :data:`RARE_ZIPF` (fewer than about one use per
-million words) is reported. Words already linked to the glossary, numbers, words of one or two
-letters and proper nouns (a capital that is not at a sentence start) are not.
+million words) is reported, unless a regular form of it is common (the lists count each form
+apart, and "choisissons" or "cooperamos" are seldom written though every child knows them).
+Words already linked to the glossary, numbers, words of one or two letters, proper nouns (a
+capital that is not at a sentence start) and acronyms are not.
 
 The analysis is tolerant of a text being typed: glossary keys not (yet) in the glossary and
 malformed marks never raise.
@@ -115,6 +117,58 @@ def _wordfreq_languages() -> frozenset[str]:
 @lru_cache(maxsize=100_000)
 def _zipf(word: str, locale: str) -> float:
     return float(zipf_frequency(word, locale))
+
+
+# Regular inflections: (ending, replacements). Word lists count each form apart, and some forms
+# of everyday words are seldom written ("choisissons", "cooperamos", "mobilising"); a word is
+# not rare when one of these forms of it is common. Only endings, never a full lemmatiser.
+_INFLECTIONS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "fr": (
+        ("issons", ("ir",)), ("issez", ("ir",)), ("issent", ("ir",)),
+        ("rons", ("r",)), ("rez", ("r",)), ("ront", ("r",)), ("eons", ("er",)),
+        ("ons", ("er", "re", "ir")), ("ez", ("er", "re", "ir")), ("ent", ("er", "re", "e")),
+        ("ées", ("er", "é")), ("és", ("er", "é")), ("ée", ("er", "é")), ("é", ("er",)),
+        ("ives", ("if",)), ("ive", ("if",)), ("euses", ("eux",)), ("euse", ("eux",)),
+        ("trices", ("teur",)), ("trice", ("teur",)),
+        ("aux", ("al",)), ("es", ("", "e")), ("s", ("",)), ("x", ("",)), ("e", ("",)),
+    ),
+    "es": (
+        ("aremos", ("ar",)), ("eremos", ("er",)), ("iremos", ("ir",)),
+        ("amos", ("ar",)), ("áis", ("ar",)), ("emos", ("er",)), ("éis", ("er",)),
+        ("imos", ("ir",)), ("ís", ("ir",)), ("an", ("ar",)), ("en", ("er", "ir")),
+        ("ando", ("ar",)), ("iendo", ("er", "ir")),
+        ("ados", ("ado", "ar")), ("adas", ("ado", "ar")), ("ada", ("ado", "ar")),
+        ("idos", ("ido", "er", "ir")), ("idas", ("ido", "er", "ir")), ("ida", ("ido", "er", "ir")),
+        ("oras", ("or",)), ("ora", ("or",)),
+        ("as", ("a", "o")), ("os", ("o",)), ("a", ("o",)), ("es", ("",)), ("s", ("",)),
+    ),
+    "en": (
+        ("ies", ("y",)), ("ied", ("y",)), ("ily", ("y",)), ("es", ("",)), ("s", ("",)),
+        ("ed", ("", "e")), ("ing", ("", "e")), ("ly", ("",)),
+        ("ising", ("izing", "ize")), ("ised", ("ized", "ize")), ("ise", ("ize",)),
+        ("isation", ("ization",)), ("our", ("or",)),
+    ),
+}
+# Spanish pronouns written onto an infinitive: "darlos", "respetarla".
+_ES_CLITIC_RE = re.compile(r"^(.{2,}[aei]r)(?:se)?(?:l[oa]s?|les?|nos|me|te|se)$")
+_MIN_STEM = 3
+
+
+def _forms(word: str, locale: str) -> list[str]:
+    forms = [word]
+    for ending, replacements in _INFLECTIONS.get(locale, ()):
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and len(stem) >= _MIN_STEM:
+            forms.extend(stem + replacement for replacement in replacements)
+    if locale == "es" and (clitic := _ES_CLITIC_RE.match(word)):
+        forms.append(clitic.group(1))
+    return forms
+
+
+@lru_cache(maxsize=100_000)
+def _is_rare(word: str, locale: str) -> bool:
+    """Whether ``word`` (casefolded) and each regular form of it are below :data:`RARE_ZIPF`."""
+    return all(_zipf(form, locale) < RARE_ZIPF for form in _forms(word, locale))
 
 
 def warm_up(locales: tuple[str, ...] = SUPPORTED_LOCALES) -> None:
@@ -235,18 +289,12 @@ def _read(
                 bare = word[cut:]
                 if sum(ch.isalpha() for ch in bare) <= 2:
                     continue
-                if bare[0].isupper() and not first:
-                    continue  # a proper noun
+                if (bare[0].isupper() and not first) or bare[1:] != bare[1:].lower():
+                    continue  # a proper noun, an acronym or a brand ("UNICEF", "CRCnct")
                 key = bare.casefold().replace("\u2019", "'")
-                if _zipf(key, locale) < RARE_ZIPF:
-                    lower_rest = bare[1:] == bare[1:].lower()
-                    words[-1] = _Word(
-                        match.start() + cut,
-                        match.end(),
-                        bare,
-                        key,
-                        bare.lower() if first and lower_rest else bare,
-                    )
+                if _is_rare(key, locale):
+                    shown = bare.lower() if first else bare
+                    words[-1] = _Word(match.start() + cut, match.end(), bare, key, shown)
             sentences.append(_Sentence(begin, end, words))
         units.append(_Unit(block, kind, text, sentences))
     return units

@@ -107,6 +107,12 @@ def test_rare_words_are_unique_in_order_of_first_use_and_at_most_twelve() -> Non
     assert len(analyse(many, "en", {}).rare_words) == 12
 
 
+def test_regular_forms_of_common_words_and_acronyms_are_not_reported() -> None:
+    assert analyse("Nous choisissons et nous agirons.", "fr", {}).rare_words == ()
+    assert analyse("Cooperamos y vamos a respetarlos.", "es", {}).rare_words == ()
+    assert analyse("We are mobilising. UNICEF helps. CRCnct too.", "en", {}).rare_words == ()
+
+
 def test_french_elisions_report_the_word_alone() -> None:
     analysis = analyse("On parle de l'ombudsman et de la redevabilité.", "fr", {})
     assert analysis.rare_words == ("ombudsman", "redevabilité")
