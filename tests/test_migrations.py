@@ -19,13 +19,12 @@ from participation.accounts.services import create_user
 from participation.db import db, utcnow
 from participation.feedback.models import Reaction, ReactionKind, Submission
 from participation.moderation.models import Concern
-from participation.plans.content import PlanContent
 from participation.plans import drafts
+from participation.plans.content import PlanContent, markup_to_html
 from participation.plans.drafts import draft_data
 from participation.plans.models import Plan, PlanRevision, SectionText
 from participation.plans.publishing import low_scores, publish_draft
 from participation.plans.source import data_to_content
-from participation.plans.content import markup_to_html
 from participation.screening.services import Priority
 
 
