@@ -101,3 +101,31 @@ def test_staff_pages_validate(app: Flask, client: FlaskClient, demo_plan: PlanCo
         assert len(re.findall(rb'aria-current="page"', body)) <= 1, name
     problems = html_problems({f"staff-{name}": body for name, body in pages.items()}, tmp_path)
     assert problems == [], "\n".join(problems)
+
+
+def test_plan_editor_pages_validate(app: Flask, demo_plan: PlanContent,
+                                    staff_client: Callable[..., FlaskClient],
+                                    tmp_path: Path) -> None:
+    organiser = staff_client("org@example.org", Role.ORGANISER)
+    base = "/staff/plans/crc-2025-2029"
+    pages: dict[str, bytes] = {
+        "plans": organiser.get("/staff/plans/").data,
+        "overview": organiser.get(base).data,
+        "edit-part": organiser.get(f"{base}/edit/fr/vision").data,
+        "edit-plan": organiser.get(f"{base}/edit/es/_plan").data,
+        "words": organiser.get(f"{base}/words/en").data,
+        "look": organiser.get(f"{base}/look/en?part=vision").data,
+        "preview-home": organiser.get(f"{base}/preview/fr/").data,
+        "preview-part": organiser.get(f"{base}/preview/es/values").data,
+        "publish": organiser.get(f"{base}/publish").data,
+        "revision": organiser.get(f"{base}/revisions/1").data,
+    }
+    edit = f"{base}/edit/en/vision"
+    page = organiser.get(edit).get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    stale = {"csrf_token": csrf_token(organiser, edit), "title": "T", "summary": "S",
+             "simple": "A.", "official": "B.", "version": str(int(version) - 1 or 0)}
+    organiser.post(edit, data={**stale, "version": version})
+    pages["conflict"] = organiser.post(edit, data=stale).data
+    problems = html_problems(pages, tmp_path)
+    assert problems == [], "\n".join(problems)

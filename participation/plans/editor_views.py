@@ -141,7 +141,7 @@ def show(slug: str) -> BaseResponse:
     return redirect(url_for(".index"))
 
 
-@bp.get("/<slug>/")
+@bp.get("/<slug>")
 @staff_required(*WRITERS)
 def overview(slug: str) -> str:
     """What is left before each language can be published, the parts, the revisions."""

@@ -20,6 +20,7 @@ class SummaryFilterForm(Form):
 
     plan = SelectField(_l("Plan"), coerce=int)
     period = SelectField(_l("Period"))
+    revision = SelectField(_l("Revision of the plan"))
     by = RadioField(_l("Show each part by"), default="locale",
                     choices=[SelectChoice("locale", _l("Language")),
                              SelectChoice("age_band", _l("Age band"))])

@@ -452,24 +452,31 @@ def _closed(period: ConsultationPeriod | None) -> bool:
 
 def reaction_summary(plan_id: int, *, by: Dimension | None,
                      period: ConsultationPeriod | None = None,
-                     locale: str | None = None, threshold: int | None = None) -> ReactionSummary:
+                     locale: str | None = None, threshold: int | None = None,
+                     revision_id: int | None = None) -> ReactionSummary:
     """Children who reacted to each part, and their reactions, per group of ``by``: one row per
-    part and group (all groups listed), each part's all-groups row first, the whole plan last."""
+    part and group (all groups listed), each part's all-groups row first, the whole plan last.
+    With ``revision_id``, only the reactions of children reading that revision of the plan."""
     parts = plan_parts(plan_id, locale)
     if _closed(period):
         assert period is not None
         return _thaw_reactions(period, by, parts)
     wanted = threshold if threshold is not None else current_threshold()
-    return _cached(("reactions", plan_id, by, period.id if period else None, _titles(parts)),
-                   wanted, lambda: _live_reactions(plan_id, by, period, parts, wanted))
+    return _cached(("reactions", plan_id, by, period.id if period else None, _titles(parts),
+                    revision_id),
+                   wanted, lambda: _live_reactions(plan_id, by, period, parts, wanted,
+                                                   revision_id))
 
 
 def _live_reactions(plan_id: int, by: Dimension | None, period: ConsultationPeriod | None,
-                    parts: list[PartRef], threshold: int) -> ReactionSummary:
+                    parts: list[PartRef], threshold: int,
+                    revision_id: int | None = None) -> ReactionSummary:
     groups = groups_of(by)
     group = _group_column(Reaction, by).label("grp")
     in_plan = [Reaction.section_id.in_(select(Section.id).where(Section.plan_id == plan_id)),
                *_within(Reaction.created_at, period)]
+    if revision_id is not None:
+        in_plan.append(Reaction.revision_id == revision_id)
     kind_counts = [_count_if(Reaction.kind == kind).label(kind) for kind in REACTION_KINDS]
     # A child reacts once per part (unique section and token), so on one part the rows are
     # the distinct children: COUNT(*) is COUNT(DISTINCT child_token_hash), without a sort.
@@ -543,7 +550,8 @@ def _idea_status_columns() -> list[ColumnElement[int]]:
 
 def idea_summary(plan_id: int, *, by: Dimension | None,
                  period: ConsultationPeriod | None = None, locale: str | None = None,
-                 threshold: int | None = None, missing_title: str = "") -> IdeaSummary:
+                 threshold: int | None = None, missing_title: str = "",
+                 revision_id: int | None = None) -> IdeaSummary:
     """Children's ideas on each part (and "something missing") by status, per group of ``by``;
     each part's all-groups row first, the whole plan last. Committee statements not included."""
     parts = [*plan_parts(plan_id, locale), missing_part(missing_title)]
@@ -551,18 +559,21 @@ def idea_summary(plan_id: int, *, by: Dimension | None,
         assert period is not None
         return _thaw_ideas(period, by, parts)
     wanted = threshold if threshold is not None else current_threshold()
-    return _cached(("ideas", plan_id, by, period.id if period else None, _titles(parts)),
-                   wanted, lambda: _live_ideas(plan_id, by, period, parts, wanted))
+    return _cached(("ideas", plan_id, by, period.id if period else None, _titles(parts),
+                    revision_id),
+                   wanted, lambda: _live_ideas(plan_id, by, period, parts, wanted, revision_id))
 
 
 def _live_ideas(plan_id: int, by: Dimension | None, period: ConsultationPeriod | None,
-                parts: list[PartRef], threshold: int) -> IdeaSummary:
+                parts: list[PartRef], threshold: int,
+                revision_id: int | None = None) -> IdeaSummary:
     groups = groups_of(by)
     group = _group_column(Submission, by).label("grp")
+    of_revision = [] if revision_id is None else [Submission.revision_id == revision_id]
     found_rows = db.session.execute(
         select(Submission.section_id, group, *_idea_status_columns())
         .where(Submission.plan_id == plan_id, Submission.source == SubmissionSource.CHILD,
-               *_within(Submission.created_at, period))
+               *_within(Submission.created_at, period), *of_revision)
         .group_by(Submission.section_id, group)
     ).all()
     found = {(section_id, grp): dict(zip((*IDEA_STATUSES, "urgent"), counts, strict=True))

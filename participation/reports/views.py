@@ -32,7 +32,7 @@ from participation.auth import staff_required
 from participation.db import db
 from participation.feedback.models import AgeBand
 from participation.i18n import NATIVE_NAMES
-from participation.plans.models import Plan, PlanTranslation
+from participation.plans.models import Plan, PlanRevision, PlanTranslation
 from participation.plans.readability import TARGET_READING_EASE
 from participation.reports import queries
 from participation.reports.forms import (
@@ -181,9 +181,17 @@ def summary() -> str:
     form.period.data = period.public_id if period else ""
     by: queries.Dimension = "age_band" if request.args.get("by") == "age_band" else "locale"
     form.by.data = by
+    revisions = dict(db.session.execute(select(PlanRevision.number, PlanRevision.id).where(
+        PlanRevision.plan_id == plan_id).order_by(PlanRevision.number.desc())).all())
+    form.revision.choices = [SelectChoice("", _("Every revision")), *(
+        SelectChoice(str(number), _("Revision %(number)s", number=number))
+        for number in revisions)]
+    number = request.args.get("revision", type=int)
+    revision_id = revisions.get(number) if number is not None else None
+    form.revision.data = str(number) if revision_id is not None else ""
 
-    reactions = queries.reaction_summary(plan_id, by=by, period=period)
-    ideas = queries.idea_summary(plan_id, by=by, period=period,
+    reactions = queries.reaction_summary(plan_id, by=by, period=period, revision_id=revision_id)
+    ideas = queries.idea_summary(plan_id, by=by, period=period, revision_id=revision_id,
                                  missing_title=_("Something missing"))
     return render_template(
         "reports/summary.html", form=form, empty=False, plan_id=plan_id, period=period, by=by,

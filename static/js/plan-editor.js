@@ -4,12 +4,14 @@
      <form id="part-form" data-analyse-url data-term-url data-locale> with input csrf_token;
      <textarea name="NAME" data-analyse> for each text that gets reading help;
      <div class="markup-toolbar" data-for="NAME"> with <button data-markup="bold|list|term">;
-     <div id="analysis-NAME" aria-live="polite" data-label-*>, <div id="preview-NAME"> and,
-     if present, <div id="highlight-NAME">.
+     <div id="analysis-NAME" data-label-*>, <p id="analysis-NAME-status" role="status">,
+     <div id="preview-NAME"> and, if present, <div id="highlight-NAME">.
    Typing (debounced) posts the text to data-analyse-url and redraws the analysis; the preview
    and the highlight are HTML the server has already sanitised or escaped, everything else is
-   built with textContent. A "data-add-term" button adds a rare word to the words to know
-   (data-term-url) and links its first use in the text. A failed request changes nothing.
+   built with textContent. Only the new reading ease (and "word added") is said, in the status:
+   the analysis is redrawn whole and is no live region. A "data-add-term" button adds a rare word
+   to the words to know (data-term-url) and links its first use in the text. A failed request
+   changes nothing. A toolbar is one Tab stop; the arrow keys, Home and End move along it.
    No inline script or style and no eval, for the strict Content-Security-Policy. */
 (function () {
   "use strict";
@@ -170,6 +172,12 @@
 
   /* ---- reading help ---- */
 
+  /* Say `text` in the field's status region (once: the same words again are not repeated). */
+  function announce(name, text) {
+    var status = document.getElementById("analysis-" + name + "-status");
+    if (status && status.textContent !== text) { status.textContent = text; }
+  }
+
   function render(name, data) {
     var box = document.getElementById("analysis-" + name);
     if (!box) { return; }
@@ -186,8 +194,9 @@
       parts.push(element("p", notices[name], "editor-notice"));
       notices[name] = "";
     }
-    parts.push(element("p",
-      fill(label(box, "ease", "Reading ease: {ease} ({formula}), target {target}"), values),
+    var ease = fill(label(box, "ease", "Reading ease: {ease} ({formula}), target {target}"),
+      values);
+    parts.push(element("p", ease,
       Number(data.ease) < Number(data.target) ? "reading-low" : "reading-ok"));
     parts.push(element("p",
       fill(label(box, "per-sentence", "{per_sentence} words per sentence"), values)));
@@ -227,6 +236,7 @@
 
     while (box.firstChild) { box.removeChild(box.firstChild); }
     parts.forEach(function (part) { box.appendChild(part); });
+    announce(name, ease);
 
     var preview = document.getElementById("preview-" + name);
     if (preview && typeof data.preview === "string") {
@@ -316,11 +326,46 @@
         notices[name] = fill(announced, { word: word, key: data.key, term: data.term || word });
         var notice = element("p", notices[name], "editor-notice");
         box.insertBefore(notice, box.firstChild);
+        announce(name, notices[name]);
         window.clearTimeout(timers[name]);
         analyse(name);
       })
       .catch(function () { button.disabled = false; });
   }
+
+  /* ---- toolbars: one Tab stop each (roving tabindex), as role="toolbar" promises ---- */
+
+  function toolbarButtons(toolbar) {
+    return Array.prototype.slice.call(toolbar.querySelectorAll("button"));
+  }
+
+  function makeCurrent(toolbar, button) {
+    toolbarButtons(toolbar).forEach(function (other) {
+      other.tabIndex = other === button ? 0 : -1;
+    });
+  }
+
+  Array.prototype.forEach.call(form.querySelectorAll(".markup-toolbar"), function (toolbar) {
+    var buttons = toolbarButtons(toolbar);
+    if (buttons.length) { makeCurrent(toolbar, buttons[0]); }
+    toolbar.addEventListener("keydown", function (event) {
+      var list = toolbarButtons(toolbar);
+      var at = list.indexOf(document.activeElement);
+      if (at === -1 || event.altKey || event.ctrlKey || event.metaKey) { return; }
+      var rtl = window.getComputedStyle(toolbar).direction === "rtl";
+      var forward = rtl ? "ArrowLeft" : "ArrowRight";
+      var backward = forward === "ArrowRight" ? "ArrowLeft" : "ArrowRight";
+      var next;
+      if (event.key === forward) { next = (at + 1) % list.length; }
+      else if (event.key === backward) { next = (at - 1 + list.length) % list.length; }
+      else if (event.key === "Home") { next = 0; }
+      else if (event.key === "End") { next = list.length - 1; }
+      else { return; }
+      event.preventDefault();
+      makeCurrent(toolbar, list[next]);
+      list[next].focus();
+    });
+  });
 
   /* ---- wiring ---- */
 
@@ -343,6 +388,7 @@
     var toolbar = target.closest(".markup-toolbar");
     if (!action || !toolbar) { return; }
     event.preventDefault();
+    makeCurrent(toolbar, target);
     var area = textarea(toolbar.getAttribute("data-for"));
     if (area && !area.readOnly && !area.disabled) { action(area); }
   });

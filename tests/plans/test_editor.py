@@ -59,7 +59,7 @@ def publish(client: FlaskClient, *locales: str, **extra: str) -> str:
 
 
 def test_the_overview_shows_what_is_left_per_part_and_language(organiser: FlaskClient) -> None:
-    page = organiser.get("/staff/plans/crc-2025-2029/").get_data(as_text=True)
+    page = organiser.get("/staff/plans/crc-2025-2029").get_data(as_text=True)
     assert page.count('class="status-ready"') == 10 * 3  # the plan's own words and 9 parts
     assert "Can be published now in: English, French and Spanish." in page or \
         "Can be published now in:" in page
@@ -193,7 +193,7 @@ def test_reading_help_and_one_click_words_to_know(organiser: FlaskClient) -> Non
     words = organiser.get("/staff/plans/crc-2025-2029/words/en").get_data(as_text=True)
     assert "ombudsperson" in words and "no definition yet" in words
     # A word without its definition keeps the language from being published.
-    overview = organiser.get("/staff/plans/crc-2025-2029/").get_data(as_text=True)
+    overview = organiser.get("/staff/plans/crc-2025-2029").get_data(as_text=True)
     assert "English" not in overview.split("Can be published now in:")[-1].split("</p>")[0]
 
 
@@ -224,7 +224,7 @@ def test_yaml_export_and_import_are_the_same_door(app: Flask, organiser: FlaskCl
     archive.extractall(tmp_path)
     content = read_plan_folder(tmp_path / "crc-2025-2029")  # what flask load-plan reads
     assert [s.slug for s in content.sections][:2] == ["who-we-are", "vision"]
-    token = csrf_token(organiser, "/staff/plans/crc-2025-2029/")
+    token = csrf_token(organiser, "/staff/plans/crc-2025-2029")
     answer = organiser.post("/staff/plans/crc-2025-2029/import", data={
         "csrf_token": token, "archive": (io.BytesIO(exported.data), "plan.zip")},
         content_type="multipart/form-data")
@@ -288,3 +288,30 @@ def test_facilitators_write_but_never_publish(staff_client: StaffClient,
     assert facilitator.get("/staff/plans/crc-2025-2029/publish").status_code == 403
     lead = staff_client("lead@example.org", Role.SAFEGUARDING_LEAD)
     assert lead.get("/staff/plans/").status_code == 403
+
+
+def test_summaries_can_be_read_per_revision(app: Flask, organiser: FlaskClient,
+                                           client: FlaskClient) -> None:
+    from participation.reports.queries import idea_summary, reaction_summary
+
+    Child(client).send("vision", "More parks near schools.")
+    values = form_of(organiser, f"{EDIT}/en/vision")
+    values["summary"] = "A new summary of our dream."
+    organiser.post(f"{EDIT}/en/vision", data=values)
+    assert publish(organiser, "fr", "en", "es") == ""
+    Child(app.test_client()).send("vision", "Cleaner rivers please.")
+    with app.test_request_context("/staff/"):
+        plan = db.session.scalars(select(Plan)).one()
+        first, second = (db.session.scalar(select(PlanRevision.id).where(
+            PlanRevision.number == number)) for number in (1, 2))
+
+        def ideas(revision_id: int | None) -> int | None:
+            whole = idea_summary(plan.id, by=None, threshold=1, revision_id=revision_id).rows[-1]
+            return whole.total.raw
+
+        assert (ideas(None), ideas(first), ideas(second)) == (2, 1, 1)
+        reactions = reaction_summary(plan.id, by=None, threshold=1, revision_id=second)
+        assert reactions.rows  # the same parts, counted for revision 2 only
+    page = organiser.get("/staff/reports?revision=2").get_data(as_text=True)
+    assert '<option selected value="2">Revision 2</option>' in page or \
+        'value="2" selected' in page
