@@ -49,11 +49,12 @@ class Settings:
     # The URL prefix when the app is mounted below the site's root, e.g. /participation;
     # always from configuration, never from a request header.
     APPLICATION_ROOT: str = "/"
-    # Which loaded plan children see; empty means the most recently loaded one.
+    # Which loaded plan children see, whatever organisers choose in the editor; empty: the plan
+    # organisers chose to show (or the most recently loaded one).
     PLAN_SLUG: str = ""
     # How long a worker serves plan content from memory before checking the database for a newer
-    # version. Content changes only through `load-plan`, so a short delay is harmless.
-    PLAN_CACHE_SECONDS: float = 30.0
+    # revision (one indexed row): an organiser's publication reaches every worker this fast.
+    PLAN_CACHE_SECONDS: float = 5.0
     # Cookies: HttpOnly and SameSite always; Secure everywhere except the local, embedded
     # SQLite default (served over plain http://127.0.0.1); COOKIE_SECURE=0/1 overrides.
     SESSION_COOKIE_HTTPONLY: bool = True

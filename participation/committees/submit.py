@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, select, update
 
 from participation.accounts.models import User
 from participation.committees.access import runs_committee
@@ -26,13 +26,18 @@ from participation.db import db, utcnow
 from participation.feedback.models import Submission, SubmissionSource
 from participation.feedback.services import screened_values
 from participation.jobs.services import enqueue
+from participation.plans.models import Plan, PlanRevision
 from participation.screening.services import Priority
 
 
 def _new_submission(session: CommitteeSession, facilitator: User, section_id: int | None,
                     body: str) -> Submission:
+    revision_id = db.session.scalar(select(PlanRevision.id).join(
+        Plan, Plan.id == PlanRevision.plan_id).where(
+        Plan.id == session.plan_id, PlanRevision.number == Plan.version))
     submission = Submission(
         public_id=uuid.uuid4().hex, plan_id=session.plan_id, section_id=section_id,
+        revision_id=revision_id,  # the revision of the plan when the group's words are sent
         source=SubmissionSource.COMMITTEE, submitted_by_id=facilitator.id,
         locale=session.locale, age_band=None, child_token_hash=None, idempotency_key=None,
         code_hash=None, **screened_values(body, session.locale),

@@ -167,6 +167,19 @@ def unknown_terms(markup: str, plan_id: int, locale: str) -> list[str]:
             if key not in known]
 
 
+def term_usage(plan_id: int, locale: str) -> dict[str, list[str]]:
+    """For each word to know, the parts (in reading order) whose texts link to it."""
+    order = {p.slug: p.position for p in parts(plan_id)}
+    used: dict[str, list[str]] = {}
+    texts = db.session.scalars(select(DraftText).where(
+        DraftText.plan_id == plan_id, DraftText.locale == locale))
+    for text in sorted(texts, key=lambda t: order.get(t.part, 0)):
+        for key in dict.fromkeys(m.group(1) for m in TERM_RE.finditer(
+                f"{text.simple}\n{text.official}")):
+            used.setdefault(key, []).append(text.part)
+    return used
+
+
 def term_key(word: str) -> str:
     """A glossary key from a word: "Société civile" -> "societe-civile"."""
     import unicodedata

@@ -337,12 +337,18 @@ def words(slug: str, locale: str) -> Any:
                 return redirect(url_for(".words", slug=slug, locale=locale))
             except drafts.DraftError:
                 db.session.rollback()
-                return render_template("plans/editor/words.html", plan=plan, locale=locale,
-                                       terms=drafts.terms_of(plan.id, locale), form=form,
-                                       confirm=ConfirmForm(), error=True), 422
+                return _words_page(plan, locale, form, error=True), 422
+    return _words_page(plan, locale, form, error=False)
+
+
+def _words_page(plan: Plan, locale: str, form: TermForm, *, error: bool) -> str:
+    titles = {p: _part_title(plan, p or PLAN_PART, locale)
+              for p in [drafts.PLAN_TEXTS, *(part.slug for part in drafts.parts(plan.id))]}
+    usage = {key: [titles.get(part, part) for part in found]
+             for key, found in drafts.term_usage(plan.id, locale).items()}
     return render_template("plans/editor/words.html", plan=plan, locale=locale,
-                           terms=drafts.terms_of(plan.id, locale), form=form,
-                           confirm=ConfirmForm(), error=False)
+                           terms=drafts.terms_of(plan.id, locale), form=form, usage=usage,
+                           confirm=ConfirmForm(), error=error)
 
 
 def _framed(response: Response) -> Response:

@@ -20,6 +20,7 @@ from participation.db import db
 from participation.feedback.models import Submission, SubmissionSource, SubmissionStatus
 from participation.jobs.models import OutboxMessage
 from participation.plans.content import PlanContent
+from participation.plans.models import PlanRevision
 from participation.screening.services import Priority
 from tests.committees.session_helpers import (
     BASE,
@@ -67,6 +68,9 @@ def test_statements_and_captions_become_committee_submissions(
             assert submission.age_band is None and submission.child_token_hash is None
             assert submission.idempotency_key is None and submission.code_hash is None
             assert submission.screening is not None and len(submission.public_id) == 32
+            # Tied to the revision of the plan published when the group's words were sent.
+            assert submission.revision_id == db.session.scalar(
+                select(PlanRevision.id).where(PlanRevision.plan_id == session.plan_id))
         statements = session.statements
         assert [s.submission_id for s in statements] == [s.id for s in submissions[:3]]
         assert [s.section_id for s in submissions[:3]] == [

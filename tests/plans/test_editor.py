@@ -3,6 +3,7 @@ child's-eye preview, the choice of the plan children see, and bad input of every
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -192,6 +193,8 @@ def test_reading_help_and_one_click_words_to_know(organiser: FlaskClient) -> Non
     assert added == {"key": "ombudsperson", "term": "ombudsperson"}
     words = organiser.get("/staff/plans/crc-2025-2029/words/en").get_data(as_text=True)
     assert "ombudsperson" in words and "no definition yet" in words
+    # Each word lists the parts that use it; a new one is not used yet.
+    assert "not used yet" in words and "Who are we?" in words
     # A word without its definition keeps the language from being published.
     overview = organiser.get("/staff/plans/crc-2025-2029").get_data(as_text=True)
     assert "English" not in overview.split("Can be published now in:")[-1].split("</p>")[0]
@@ -265,8 +268,19 @@ def test_a_second_plan_and_the_choice_of_what_children_see(
     organiser.post("/staff/plans/ibcr-flagship-actions/show", data={"csrf_token": token})
     home = client.get("/es/").get_data(as_text=True)
     assert "IBCR" in home
-    words = client.get("/en/words").get_data(as_text=True)
-    assert "plan" in words.lower()
+    second = read_plan_folder(SECOND_PLAN)
+    for locale, texts in second.locales.items():
+        # Every page works for it: its parts, titles, icons and words to know.
+        words = html.unescape(client.get(f"/{locale}/words").get_data(as_text=True))
+        missing = [e.term for e in texts.glossary.values() if e.term.split()[0] not in words]
+        assert missing == [], locale
+        for spec in second.sections:
+            page = client.get(f"/{locale}/plan/{spec.slug}")
+            assert page.status_code == 200
+            assert texts.sections[spec.slug].title.split()[0] in html.unescape(
+                page.get_data(as_text=True))
+            assert f"icon-{spec.icon}" in page.get_data(as_text=True) or spec.icon in \
+                page.get_data(as_text=True)
 
 
 def test_the_preview_is_framed_only_by_the_editor(organiser: FlaskClient) -> None:
