@@ -107,8 +107,9 @@ def status_grid(plan_id: int, locales: tuple[str, ...]) -> dict[str, dict[str, S
 
 
 def complete_locales(plan_id: int, locales: tuple[str, ...]) -> list[str]:
-    """Languages in which every part has its simple and official text, the plan its own texts
-    and every word to know its definition: the languages that can be published."""
+    """Languages in which every part has its simple and official text and is marked ready, the
+    plan its own texts, and every word to know its definition: the languages that can be
+    published."""
     grid = status_grid(plan_id, locales)
     rows = {(t.part, t.locale): t for t in db.session.scalars(
         select(DraftText).where(DraftText.plan_id == plan_id))}
@@ -123,14 +124,15 @@ def complete_locales(plan_id: int, locales: tuple[str, ...]) -> list[str]:
 
     undefined = {t.locale for t in db.session.scalars(
         select(DraftTerm).where(DraftTerm.plan_id == plan_id, DraftTerm.definition == ""))}
-    return [locale for locale in locales
-            if locale not in undefined and all(written(part, locale) for part in grid)]
+    return [locale for locale in locales if locale not in undefined and all(
+        written(part, locale) and grid[part][locale] == Status.READY for part in grid)]
 
 
 def save_text(plan_id: int, part: str, locale: str, *, title: str, summary: str, simple: str,
               official: str, ready: bool, based_on: int, actor_id: int) -> DraftText | Conflict:
     """Save one part in one language, if nobody saved it since version ``based_on`` (0: it did
-    not exist). The caller commits."""
+    not exist). Line breaks are stored as "\n" (browsers send "\r\n"). The caller commits."""
+    title, summary, simple, official = (_lines(v) for v in (title, summary, simple, official))
     for value, limit in ((title, 200), (summary, SUMMARY_MAX if part else 200),
                          (simple, TEXT_MAX), (official, TEXT_MAX)):
         if len(value) > limit:
@@ -158,6 +160,10 @@ def save_text(plan_id: int, part: str, locale: str, *, title: str, summary: str,
                  details={"part": part, "locale": locale, "version": saved.version,
                           "ready": ready})
     return saved
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def unknown_terms(markup: str, plan_id: int, locale: str) -> list[str]:
@@ -192,7 +198,7 @@ def term_key(word: str) -> str:
 def save_term(plan_id: int, locale: str, *, term: str, definition: str,
               key: str | None, actor_id: int) -> DraftTerm:
     """Add or change a word to know; the caller commits."""
-    term, definition = term.strip(), definition.strip()
+    term, definition = _lines(term), _lines(definition)
     if not term or not definition or len(term) > 200 or len(definition) > 1000:
         raise DraftError("term_fields")
     key = key or term_key(term)

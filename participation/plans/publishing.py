@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import html
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,16 +171,24 @@ class Change:
     diff: Markup  # escaped words, removed ones in <del>, added ones in <ins>
 
 
+_TOKEN_RE = re.compile(r"[^ \n]+|\n")
+
+
 def _word_diff(before: str, after: str) -> Markup:
-    old, new = before.split(" "), after.split(" ")
+    """Words removed in <del>, added in <ins>; line breaks kept (as <br>)."""
+    old, new = _TOKEN_RE.findall(before), _TOKEN_RE.findall(after)
+
+    def words(tokens: list[str]) -> str:
+        return " ".join("<br>" if t == "\n" else html.escape(t) for t in tokens)
+
     out: list[str] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new).get_opcodes():
         if tag in ("replace", "delete"):
-            out.append(f"<del>{html.escape(' '.join(old[i1:i2]))}</del>")
+            out.append(f"<del>{words(old[i1:i2])}</del>")
         if tag in ("replace", "insert"):
-            out.append(f"<ins>{html.escape(' '.join(new[j1:j2]))}</ins>")
+            out.append(f"<ins>{words(new[j1:j2])}</ins>")
         if tag == "equal":
-            out.append(html.escape(" ".join(old[i1:i2])))
+            out.append(words(old[i1:i2]))
     return Markup(" ".join(out))  # noqa: S704 - every word went through html.escape
 
 

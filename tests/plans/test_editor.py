@@ -329,3 +329,22 @@ def test_summaries_can_be_read_per_revision(app: Flask, organiser: FlaskClient,
     page = organiser.get("/staff/reports?revision=2").get_data(as_text=True)
     assert '<option selected value="2">Revision 2</option>' in page or \
         'value="2" selected' in page
+
+
+def test_browser_line_breaks_and_the_ready_mark(app: Flask, organiser: FlaskClient) -> None:
+    values = form_of(organiser, f"{EDIT}/fr/vision")
+    values["simple"] = "Le plan est bon.\r\n\r\nIl est pour toi.\r\n- un\r\n- deux"
+    organiser.post(f"{EDIT}/fr/vision", data=values)
+    with app.app_context():
+        from participation.plans.drafts import text_of
+
+        plan = db.session.scalars(select(Plan)).one()
+        saved = text_of(plan.id, "vision", "fr")
+        assert saved is not None and "\r" not in saved.simple
+    # A part not marked ready keeps its language from being published.
+    values = form_of(organiser, f"{EDIT}/es/vision")
+    del values["ready"]
+    organiser.post(f"{EDIT}/es/vision", data=values)
+    page = organiser.get("/staff/plans/crc-2025-2029").get_data(as_text=True)
+    assert "Can be published now in: French and English." in page
+    assert publish(organiser, "fr", "en") == ""  # paragraphs from a browser publish fine
