@@ -83,7 +83,8 @@ def seed_demo_committee(echo: Any) -> int:
         echo("Demo committee: skipped (create the demo staff accounts first: make db).")
         return 0
     facilitator, lead, admin = people
-    plan_id = db.session.scalar(select(Plan.id).order_by(Plan.updated_at.desc()).limit(1))
+    plan_id = db.session.scalar(select(Plan.id).order_by(
+        Plan.shown.desc(), Plan.updated_at.desc()).limit(1))
     parts = dict(db.session.execute(
         select(Section.slug, Section.id).where(Section.plan_id == plan_id)).all())
     today = date.today()

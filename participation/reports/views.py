@@ -113,7 +113,7 @@ def plan_titles() -> list[tuple[int, str]]:
     locale = str(get_locale() or "")
     plans = list(db.session.execute(
         select(Plan.id, Plan.slug, Plan.version, Plan.default_locale)
-        .order_by(Plan.updated_at.desc(), Plan.id.desc())
+        .order_by(Plan.shown.desc(), Plan.updated_at.desc(), Plan.id.desc())
     ))
     titles: dict[int, dict[str, str]] = {}
     for plan_id, text_locale, title in db.session.execute(
