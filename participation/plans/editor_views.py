@@ -24,7 +24,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -104,7 +104,10 @@ def _glossary(plan: Plan, locale: str) -> dict[str, GlossaryEntry]:
 def index() -> str:
     """Every plan: which one children see, its last revision, and a new plan."""
     plans = db.session.scalars(select(Plan).order_by(Plan.slug)).all()
-    return render_template("plans/editor/index.html", plans=plans, new_form=NewPlanForm(),
+    titles = {plan.id: _title(plan, drafts.PLAN_TEXTS, str(get_locale())) or plan.slug
+              for plan in plans}
+    return render_template("plans/editor/index.html", plans=plans, titles=titles,
+                           new_form=NewPlanForm(),
                            confirm=ConfirmForm(), may_publish=current_user.has_role(*PUBLISHERS))
 
 
@@ -271,11 +274,16 @@ def _links_known(markup: str, glossary: dict[str, GlossaryEntry]) -> bool:
 def _part_title(plan: Plan, part: str, locale: str) -> str:
     if part == PLAN_PART:
         return str(_("The plan's own words"))
+    return _title(plan, part, locale) or part
+
+
+def _title(plan: Plan, part: str, locale: str) -> str | None:
+    """A part's title ("": the plan's) in ``locale``, else in another language it has."""
     for code in (locale, plan.default_locale, *SUPPORTED_LOCALES):
         text = drafts.text_of(plan.id, part, code)
         if text is not None and text.title:
             return text.title
-    return part
+    return None
 
 
 @bp.post("/<slug>/analyse")
