@@ -81,12 +81,19 @@ run: demo compile-strings
 
 ## Tests: every test on PostgreSQL (the production database), and every test but the browser
 ## tests on SQLite too: the browser tests drive pages, not SQL, and take half the suite's time.
+## The two passes run side by side (two cores; separate databases and temporary folders); the
+## SQLite pass's output follows the PostgreSQL pass's, and either failing fails the target.
 ## Without PostgreSQL or Chromium the affected tests skip with a reason; with CI=true they fail.
 test: install-dev compile-strings
 	$(BIN)/ruff check participation tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest --ignore=tests/e2e
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider
+	@rm -f .sqlite-pass.log
+	@$(BIN)/pytest -p no:cacheprovider --ignore=tests/e2e > .sqlite-pass.log 2>&1 & sqlite=$$!; \
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider; postgres=$$?; \
+	wait $$sqlite; lite=$$?; \
+	echo "==> The SQLite pass (every test but the browser tests):"; cat .sqlite-pass.log; \
+	echo "==> PostgreSQL pass exit $$postgres, SQLite pass exit $$lite"; \
+	test $$postgres -eq 0 -a $$lite -eq 0
 
 lint: install-dev
 	$(BIN)/ruff check participation tests benchmarks
