@@ -61,7 +61,6 @@ from participation.plans.publishing import (
 from participation.plans.queries import plan_cache, plan_view_from_data
 from participation.plans.readability import FORMULA_NAMES, TARGET_READING_EASE
 from participation.plans.source import PlanImportError, data_from_zip, data_to_content, zip_of
-from participation.plans.writing import analyse, highlight
 from participation.security import clean_html
 from participation.templating import fill_holes
 
@@ -244,6 +243,8 @@ def _values(text: DraftText) -> dict[str, Any]:
 
 def _edit_page(plan: Plan, locale: str, part: str, form: Any, saved: Any, *,
                error: str | None = None, status: int = 200) -> Any:
+    from participation.plans.writing import analyse, highlight  # word lists: on first use
+
     glossary = _glossary(plan, locale)
     others = {code: drafts.text_of(plan.id, drafts.PLAN_TEXTS if part == PLAN_PART else part,
                                    code) for code in SUPPORTED_LOCALES if code != locale}
@@ -291,6 +292,8 @@ def _title(plan: Plan, part: str, locale: str) -> str | None:
 def analyse_text(slug: str) -> Response:
     """Reading help for the text being typed (JSON): reading ease, long sentences, rare
     words, the child's preview and the writer's highlighted view."""
+    from participation.plans.writing import analyse, highlight  # word lists: on first use
+
     plan = _plan(slug)
     form = AnalyseForm()
     if not form.validate_on_submit():

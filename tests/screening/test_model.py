@@ -74,6 +74,8 @@ def test_the_model_loads_on_first_use_not_when_the_app_is_built() -> None:
         "import sys\n"
         "assert model.load_model.cache_info().currsize == 0\n"
         "assert 'sklearn' not in sys.modules and 'numpy' not in sys.modules\n"
+        # Nor the plan editor's word lists, nor the confusables data: on first use too.
+        "assert 'wordfreq' not in sys.modules and 'confusable_homoglyphs' not in sys.modules\n"
         "from participation.screening.services import screen_text\n"
         "screen_text('hello', 'en')\n"
         "assert model.load_model.cache_info().currsize == 1\n"
