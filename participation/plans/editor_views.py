@@ -416,7 +416,8 @@ def look(slug: str, locale: str) -> Response:
         abort(404)
     response = make_response(render_template(
         "plans/editor/look.html", plan=plan, locale=locale, part=part,
-        parts=drafts.parts(plan.id), sizes=PREVIEW_SIZES))
+        parts=drafts.parts(plan.id), sizes=PREVIEW_SIZES,
+        titles={p.slug: _title(plan, p.slug, locale) for p in drafts.parts(plan.id)}))
     from participation.security import CONTENT_SECURITY_POLICY
 
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(

@@ -232,7 +232,7 @@ def test_a_part_written_in_three_languages_is_previewed_published_and_read(
     org.follow(page.get_by_role("link", name="See it as a child"))
     expect(page.get_by_role("heading", level=1)).to_have_text("As a child sees it · English")
     current = page.get_by_role("navigation", name="Pages to preview").get_by_role(
-        "link", name="vision")
+        "link", name="Our dream")
     expect(current).to_have_attribute("aria-current", "page")
     expect(current).to_have_css("font-weight", "700")  # seen, not only announced
     for name, size in (("Preview on a phone", PHONE), ("Preview on a tablet", TABLET)):
