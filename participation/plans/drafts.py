@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import CursorResult, delete, select, update
@@ -110,22 +112,11 @@ def complete_locales(plan_id: int, locales: tuple[str, ...]) -> list[str]:
     """Languages in which every part has its simple and official text and is marked ready, the
     plan its own texts, and every word to know its definition: the languages that can be
     published."""
-    grid = status_grid(plan_id, locales)
-    rows = {(t.part, t.locale): t for t in db.session.scalars(
-        select(DraftText).where(DraftText.plan_id == plan_id))}
-
-    def written(part: str, locale: str) -> bool:
-        text = rows.get((part, locale))
-        if text is None:
-            return False
-        needed = (text.title, text.summary, text.simple) if part == PLAN_TEXTS else (
-            text.title, text.summary, text.simple, text.official)
-        return all(value.strip() for value in needed)
-
+    grid = status_grid(plan_id, locales)  # READY: every field written, and marked ready
     undefined = {t.locale for t in db.session.scalars(
         select(DraftTerm).where(DraftTerm.plan_id == plan_id, DraftTerm.definition == ""))}
     return [locale for locale in locales if locale not in undefined and all(
-        written(part, locale) and grid[part][locale] == Status.READY for part in grid)]
+        statuses[locale] == Status.READY for statuses in grid.values())]
 
 
 def save_text(plan_id: int, part: str, locale: str, *, title: str, summary: str, simple: str,
@@ -166,9 +157,8 @@ def _lines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def unknown_terms(markup: str, plan_id: int, locale: str) -> list[str]:
-    """Glossary keys a text links to that this language's words to know do not have."""
-    known = {t.key for t in terms_of(plan_id, locale)}
+def unknown_terms(markup: str, known: Collection[str]) -> list[str]:
+    """Glossary keys a text links to that are not among the ``known`` words to know."""
     return [key for key in dict.fromkeys(m.group(1) for m in TERM_RE.finditer(markup))
             if key not in known]
 
@@ -188,8 +178,6 @@ def term_usage(plan_id: int, locale: str) -> dict[str, list[str]]:
 
 def term_key(word: str) -> str:
     """A glossary key from a word: "Société civile" -> "societe-civile"."""
-    import unicodedata
-
     plain = unicodedata.normalize("NFKD", word.casefold())
     plain = "".join(c for c in plain if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:80] or "word"
@@ -216,6 +204,19 @@ def save_term(plan_id: int, locale: str, *, term: str, definition: str,
     record_event("plan.term_saved", actor_id=actor_id, object_type="plan", object_id=plan_id,
                  details={"locale": locale, "key": key})
     return found
+
+
+def add_term(plan_id: int, locale: str, term: str, *, actor_id: int) -> str:
+    """One click on a rare word: it joins the words to know, its definition to be written
+    (until then the language cannot be published). Returns its key; the caller commits."""
+    term = _lines(term)
+    key = term_key(term)
+    if key not in {t.key for t in terms_of(plan_id, locale)}:
+        db.session.add(DraftTerm(plan_id=plan_id, locale=locale, key=key, term=term,
+                                 definition=""))
+        record_event("plan.term_saved", actor_id=actor_id, object_type="plan",
+                     object_id=plan_id, details={"locale": locale, "key": key})
+    return key
 
 
 def delete_term(plan_id: int, locale: str, key: str, *, actor_id: int) -> None:

@@ -49,7 +49,7 @@ from participation.plans.editor_forms import (
     PlanTextForm,
     TermForm,
 )
-from participation.plans.models import DraftTerm, DraftText, Plan, PlanRevision
+from participation.plans.models import DraftText, Plan, PlanRevision
 from participation.plans.publishing import (
     compare,
     low_scores,
@@ -61,7 +61,7 @@ from participation.plans.publishing import (
 from participation.plans.queries import plan_cache, plan_view_from_data
 from participation.plans.readability import FORMULA_NAMES, TARGET_READING_EASE
 from participation.plans.source import PlanImportError, data_from_zip, data_to_content, zip_of
-from participation.security import clean_html
+from participation.security import CONTENT_SECURITY_POLICY, clean_html
 from participation.templating import fill_holes
 
 bp = Blueprint("plan_editor", __name__, url_prefix="/staff/plans")
@@ -246,30 +246,21 @@ def _edit_page(plan: Plan, locale: str, part: str, form: Any, saved: Any, *,
     from participation.plans.writing import analyse, highlight  # word lists: on first use
 
     glossary = _glossary(plan, locale)
-    others = {code: drafts.text_of(plan.id, drafts.PLAN_TEXTS if part == PLAN_PART else part,
-                                   code) for code in SUPPORTED_LOCALES if code != locale}
-    fields = ["simple"] if part == PLAN_PART else ["simple", "official"]
-    analyses = {name: analyse(getattr(form, name).data or "", locale, glossary)
-                for name in fields}
+    texts = {name: getattr(form, name).data or "" for name in (
+        ["simple"] if part == PLAN_PART else ["simple", "official"])}
+    unknown = {name: drafts.unknown_terms(text, glossary) for name, text in texts.items()}
     return render_template(
         "plans/editor/edit.html", plan=plan, locale=locale, part=part, form=form, saved=saved,
-        error=error, glossary=glossary, others=others, analyses=analyses,
+        error=error, glossary=glossary, others=[c for c in SUPPORTED_LOCALES if c != locale],
+        analyses={name: analyse(text, locale, glossary) for name, text in texts.items()},
         target=TARGET_READING_EASE, formula=FORMULA_NAMES[locale],
         part_title=_part_title(plan, part, locale), plan_part=PLAN_PART,
-        highlights={name: highlight(getattr(form, name).data or "", locale, glossary)
-                    for name in fields},
-        previews={name: clean_html(markup_to_html(getattr(form, name).data or "", glossary))
-                  for name in fields if _links_known(getattr(form, name).data or "", glossary)},
-        unknown={name: drafts.unknown_terms(getattr(form, name).data or "", plan.id, locale)
-                 for name in fields},
-        term_form=NewTermForm(), analyse_form=AnalyseForm(),
+        highlights={name: highlight(text, locale, glossary) for name, text in texts.items()},
+        # A link to a word not (yet) in the list has no child's view until the word is added.
+        previews={name: clean_html(markup_to_html(text, glossary))
+                  for name, text in texts.items() if not unknown[name]},
+        unknown=unknown, term_form=NewTermForm(), analyse_form=AnalyseForm(),
     ), status
-
-
-def _links_known(markup: str, glossary: dict[str, GlossaryEntry]) -> bool:
-    from participation.plans.content import TERM_RE
-
-    return all(m.group(1) in glossary for m in TERM_RE.finditer(markup))
 
 
 def _part_title(plan: Plan, part: str, locale: str) -> str:
@@ -301,7 +292,7 @@ def analyse_text(slug: str) -> Response:
     locale, text = form.locale.data, form.text.data or ""
     glossary = _glossary(plan, locale)
     result = analyse(text, locale, glossary).as_json()
-    unknown = drafts.unknown_terms(text, plan.id, locale)
+    unknown = drafts.unknown_terms(text, glossary)
     result.update(
         preview=str(clean_html(markup_to_html(text, glossary))) if not unknown else "",
         highlight=str(highlight(text, locale, glossary)), unknown_terms=unknown)
@@ -316,14 +307,8 @@ def add_word(slug: str) -> Response:
     form = NewTermForm()
     if not form.validate_on_submit():
         return make_response(jsonify({"error": "invalid"}), 400)
-    key = drafts.term_key(form.term.data)
-    existing = next((t for t in drafts.terms_of(plan.id, form.locale.data) if t.key == key), None)
-    if existing is None:
-        db.session.add(DraftTerm(plan_id=plan.id, locale=form.locale.data, key=key,
-                                        term=form.term.data.strip(), definition=""))
-        record_event("plan.term_saved", actor_id=current_user.id, object_type="plan",
-                     object_id=plan.id, details={"locale": form.locale.data, "key": key})
-        db.session.commit()
+    key = drafts.add_term(plan.id, form.locale.data, form.term.data, actor_id=current_user.id)
+    db.session.commit()
     return jsonify({"key": key, "term": form.term.data.strip()})
 
 
@@ -362,19 +347,19 @@ def _words_page(plan: Plan, locale: str, form: TermForm, *, error: bool) -> str:
                            confirm=ConfirmForm(), error=error)
 
 
+# The app's one policy, loosened for the preview only: its pages may be framed by the editor's
+# own look page, which may frame them (and nothing else).
+FRAMED_CSP = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+FRAMING_CSP = CONTENT_SECURITY_POLICY.replace(
+    "default-src 'none'", "default-src 'none'; frame-src 'self'")
+
+
 def _framed(response: Response) -> Response:
     """The child's-eye preview is shown in frames of the editor's own page, nowhere else."""
-    response.headers["Content-Security-Policy"] = current_app.config.get(
-        "PREVIEW_CSP", "") or _preview_csp()
+    response.headers["Content-Security-Policy"] = FRAMED_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _preview_csp() -> str:
-    from participation.security import CONTENT_SECURITY_POLICY
-
-    return CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 
 
 @bp.get("/<slug>/preview/<locale>/")
@@ -418,10 +403,7 @@ def look(slug: str, locale: str) -> Response:
         "plans/editor/look.html", plan=plan, locale=locale, part=part,
         parts=drafts.parts(plan.id), sizes=PREVIEW_SIZES,
         titles={p.slug: _title(plan, p.slug, locale) for p in drafts.parts(plan.id)}))
-    from participation.security import CONTENT_SECURITY_POLICY
-
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-        "default-src 'none'", "default-src 'none'; frame-src 'self'")
+    response.headers["Content-Security-Policy"] = FRAMING_CSP
     return response
 
 

@@ -248,7 +248,7 @@ def get_plan_view(locale: str) -> PlanView | None:
 def plan_view_from_data(data: dict, locale: str) -> PlanView:  # type: ignore[type-arg]
     """The plan as children would read it from source data (a draft, for the child's-eye
     preview): the same sanitised HTML as the live plan, built in memory, never stored."""
-    from participation.plans.content import GlossaryEntry, markup_to_html
+    from participation.plans.content import TERM_RE, GlossaryEntry, markup_to_html
 
     locale = locale if locale in data["locales"] else data["default_locale"]
     texts = data["locales"][locale]
@@ -258,7 +258,7 @@ def plan_view_from_data(data: dict, locale: str) -> PlanView:  # type: ignore[ty
 
     def html(markup: str) -> str:
         # A link to a word that is not (yet) in the list shows as its words, not an error.
-        known = _TERM_MARK_RE.sub(lambda m: m.group(0) if m.group(1) in entries
+        known = TERM_RE.sub(lambda m: m.group(0) if m.group(1) in entries
                                   else (m.group(2) or m.group(1)), markup)
         return markup_to_html(known, entries)
 
@@ -282,5 +282,3 @@ def plan_view_from_data(data: dict, locale: str) -> PlanView:  # type: ignore[ty
         section_ids={s.slug: 0 for s in sections},
     )
 
-
-_TERM_MARK_RE = re.compile(r"\[\[([a-z0-9-]+)(?:\|([^\]|]+))?\]\]")

@@ -9,16 +9,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pyotp
 from flask import Flask
 from playwright.sync_api import expect
 
 from participation.accounts.models import Role
 from participation.plans.content import PlanContent
-from tests.conftest import STAFF_PASSPHRASE, make_staff
 from tests.e2e.conftest import PHONE, SCREENSHOTS, TABLET, Visitor
+from tests.e2e.test_review_lanes import signed_in
 
-LAPTOP = {"width": 1280, "height": 800}
 SLUG = "crc-2025-2029"
 PLAN = f"/staff/plans/{SLUG}"
 SIMPLE = "The simple text, for children"
@@ -63,21 +61,6 @@ LANGUAGES = {"fr": "French", "en": "English", "es": "Spanish"}
 DEFINITION = "A person whose job is to listen when something is unfair, and to help."
 
 
-def signed_in(app: Flask, visitor_factory: Any, email: str, *roles: Role) -> Visitor:
-    """A staff member's browser, signed in with the passphrase and the second factor."""
-    account = make_staff(app, email, *roles)
-    staff: Visitor = visitor_factory(viewport=LAPTOP, locale="en-GB")
-    page = staff.page
-    staff.visit("/staff/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Passphrase").fill(STAFF_PASSPHRASE)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("6-digit code from your authenticator app").fill(
-        pyotp.TOTP(account.totp_secret or "").now())
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Home")
-    staff.audit()
-    return staff
 
 
 def open_plan(staff: Visitor) -> None:
