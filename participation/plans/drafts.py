@@ -91,6 +91,18 @@ def terms_of(plan_id: int, locale: str) -> list[DraftTerm]:
         .order_by(DraftTerm.term)))
 
 
+def titles(plan: Plan, locale: str, locales: tuple[str, ...]) -> dict[str, str]:
+    """Every part's title ("" the plan's), in ``locale`` or else the first language that has
+    one (one query, for pages that list the parts)."""
+    order = [locale, plan.default_locale, *locales]
+    found: dict[str, tuple[int, str]] = {}
+    for text in db.session.scalars(select(DraftText).where(DraftText.plan_id == plan.id)):
+        rank = order.index(text.locale) if text.locale in order else len(order)
+        if text.title and (text.part not in found or rank < found[text.part][0]):
+            found[text.part] = (rank, text.title)
+    return {part: title for part, (_rank, title) in found.items()}
+
+
 def status_of(text: DraftText | None, part: str) -> Status:
     if text is None or not (text.title or text.summary or text.simple or text.official):
         return Status.MISSING

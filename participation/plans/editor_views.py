@@ -338,8 +338,8 @@ def words(slug: str, locale: str) -> Any:
 
 
 def _words_page(plan: Plan, locale: str, form: TermForm, *, error: bool) -> str:
-    titles = {p: _part_title(plan, p or PLAN_PART, locale)
-              for p in [drafts.PLAN_TEXTS, *(part.slug for part in drafts.parts(plan.id))]}
+    titles = {**drafts.titles(plan, locale, SUPPORTED_LOCALES),
+              drafts.PLAN_TEXTS: _part_title(plan, PLAN_PART, locale)}
     usage = {key: [titles.get(part, part) for part in found]
              for key, found in drafts.term_usage(plan.id, locale).items()}
     return render_template("plans/editor/words.html", plan=plan, locale=locale,
@@ -402,7 +402,7 @@ def look(slug: str, locale: str) -> Response:
     response = make_response(render_template(
         "plans/editor/look.html", plan=plan, locale=locale, part=part,
         parts=drafts.parts(plan.id), sizes=PREVIEW_SIZES,
-        titles={p.slug: _title(plan, p.slug, locale) for p in drafts.parts(plan.id)}))
+        titles=drafts.titles(plan, locale, SUPPORTED_LOCALES)))
     response.headers["Content-Security-Policy"] = FRAMING_CSP
     return response
 
